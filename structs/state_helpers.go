@@ -1,0 +1,28 @@
+package structs
+
+// Raft command bodies used by the state store's FSM that the API-level
+// requests in rpc.go do not cover.
+
+// NodeUpdateEligibilityRequest marks a node eligible or ineligible for new
+// placements (NodeUpdateEligibilityRequestType).
+type NodeUpdateEligibilityRequest struct {
+	NodeID      string
+	Eligibility string // NodeSchedulingEligible or NodeSchedulingIneligible
+	WriteRequest
+}
+
+// NodeDeregisterRequest removes nodes from the state (NodeDeregisterRequestType).
+type NodeDeregisterRequest struct {
+	NodeIDs []string
+	WriteRequest
+}
+
+// DeploymentStatusUpdateRequest changes a deployment's status and may, for
+// an auto-revert, register a job version and an evaluation with it
+// (DeploymentStatusUpdateRequestType).
+type DeploymentStatusUpdateRequest struct {
+	DeploymentUpdate *DeploymentStatusUpdate
+	Job              *Job
+	Eval             *Evaluation
+	WriteRequest
+}
