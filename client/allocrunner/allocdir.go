@@ -1,0 +1,62 @@
+package allocrunner
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/droverhq/drover/client/drivers"
+)
+
+// Layout of an allocation directory under <DataDir>/alloc/<allocID>:
+//
+//	alloc/data  shared by the group's tasks, kept for sticky ephemeral disk
+//	alloc/logs  <task>.stdout.0 and <task>.stderr.0
+//	alloc/tmp
+//	<task>/local    the task's own files (NOMAD_TASK_DIR)
+//	<task>/secrets  (NOMAD_SECRETS_DIR)
+//	<task>/tmp
+const (
+	SharedDirName = "alloc"
+	LocalDirName  = "local"
+	SecretsName   = "secrets"
+	TmpDirName    = "tmp"
+)
+
+// allocDir is the paths of one allocation's directory.
+type allocDir struct{ root string }
+
+func (d allocDir) shared() string             { return filepath.Join(d.root, SharedDirName) }
+func (d allocDir) logs() string               { return filepath.Join(d.shared(), "logs") }
+func (d allocDir) taskDir(task string) string { return filepath.Join(d.root, task) }
+
+// build creates the shared directories.
+func (d allocDir) build() error {
+	for _, sub := range []string{"data", "logs", TmpDirName} {
+		if err := os.MkdirAll(filepath.Join(d.shared(), sub), 0o755); err != nil {
+			return fmt.Errorf("create alloc dir: %w", err)
+		}
+	}
+	return nil
+}
+
+// buildTask creates a task's directories and returns the paths a driver
+// gets. secrets/ is private to the task's user.
+func (d allocDir) buildTask(task string) (*drivers.TaskConfig, error) {
+	td := d.taskDir(task)
+	tc := &drivers.TaskConfig{
+		AllocDir: d.shared(), TaskDir: td,
+		LocalDir: filepath.Join(td, LocalDirName), SecretsDir: filepath.Join(td, SecretsName),
+		StdoutPath: filepath.Join(d.logs(), task+".stdout.0"),
+		StderrPath: filepath.Join(d.logs(), task+".stderr.0"),
+	}
+	for _, p := range []struct {
+		path string
+		mode os.FileMode
+	}{{tc.LocalDir, 0o755}, {tc.SecretsDir, 0o700}, {filepath.Join(td, TmpDirName), 0o1777}} {
+		if err := os.MkdirAll(p.path, p.mode); err != nil {
+			return nil, fmt.Errorf("create task dir for %q: %w", task, err)
+		}
+	}
+	return tc, nil
+}

@@ -1,0 +1,34 @@
+package client
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/droverhq/drover/structs"
+)
+
+// Config is how the agent configures one client.
+type Config struct {
+	DataDir    string // client state (node ID file, bbolt state, alloc dirs under DataDir/alloc)
+	NodeName   string
+	Datacenter string
+	Region     string
+	NodeClass  string
+	NodePool   string
+	Servers    []string // server RPC addresses host:port
+	HTTPAddr   string   // this agent's HTTP address, advertised in the Node
+	Meta       map[string]string
+	Options    map[string]string
+	// RawExecEnabled turns on the raw_exec driver (-dev enables it).
+	RawExecEnabled   bool
+	HostVolumes      map[string]*structs.ClientHostVolumeConfig
+	ReservedCPU      int
+	ReservedMemoryMB int
+	ReservedDiskMB   int
+	ReservedPorts    string
+	MinDynamicPort   int
+	MaxDynamicPort   int
+	NetworkInterface string // "" = detect; dev uses the loopback address
+	Logger           *slog.Logger
+	Now              func() time.Time
+}
