@@ -26,3 +26,14 @@ type DeploymentStatusUpdateRequest struct {
 	Eval             *Evaluation
 	WriteRequest
 }
+
+// JobStabilityRequest marks a job version stable (or not), as a successful
+// deployment does, so auto-revert knows where to go back to
+// (JobStabilityRequestType).
+type JobStabilityRequest struct {
+	Namespace  string
+	JobID      string
+	JobVersion uint64
+	Stable     bool
+	WriteRequest
+}

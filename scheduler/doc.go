@@ -1,0 +1,73 @@
+// Package scheduler turns an evaluation into a plan. It is pure placement
+// logic: it reads a State snapshot and acts only through a Planner, so it has
+// no network, Raft or storage code, and tests and benchmarks run it on an
+// in-memory state (see Harness and MemState).
+//
+// # Pipeline
+//
+// One evaluation of a service or batch job goes through:
+//
+//	Evaluation
+//	    │
+//	    ▼
+//	reconcile ─── job + its allocations ──► stops, in-place updates, placements
+//	    │            (count, names job.group[i], lost, failed, updated spec)
+//	    ▼
+//	feasibility ── once per task group over every node:
+//	    │            ready → datacenter → pool → drivers → host volumes → constraints
+//	    ▼            (failures counted in an AllocMetric)
+//	candidates ─── feasible nodes, shuffled; per placement a window of `limit`
+//	    │            of them is checked for fit (cpu, memory, disk, ports,
+//	    │            distinct_hosts, distinct_property) and scored
+//	    ▼
+//	rank ───────── bin-pack + job anti-affinity + affinities + spreads;
+//	    │            the best in the window wins; ports assigned there
+//	    │
+//	    ▼
+//	plan ───────── SubmitPlan; on a partial commit refresh the state and redo
+//	    │            (at most maxPlanAttempts times)
+//	    ▼
+//	eval status ── complete / failed; blocked eval for groups that did not fit
+//
+// # Words
+//
+//   - feasible: a node that may run the group at all (static facts: status,
+//     datacenter, pool, drivers, volumes, constraints). Computed once per task
+//     group per evaluation.
+//   - fit: a feasible node with room left for one more instance, given the
+//     allocations already there, those this plan stops and those it places.
+//     Usage is kept per node incrementally, so a placement costs O(limit), not
+//     O(nodes) or O(allocs).
+//   - exhausted: a feasible node that does not fit. Within one evaluation a
+//     group's instances all ask the same, and usage only grows, so an
+//     exhausted node is dropped from that group's candidates for good.
+//   - limit: how many fitting nodes are scored per placement: max(2,
+//     bit length of the number of feasible nodes, about log2) for service
+//     jobs, 2 for batch jobs ("the power of two choices"), as Nomad does;
+//     every feasible node when the job has affinities or spreads, since a
+//     preference only helps if the preferred nodes are looked at. A wider
+//     window packs a little tighter; a narrower one is faster and spreads
+//     concurrent schedulers' choices, which lowers plan conflicts. The
+//     window moves on through the shuffled candidates from one placement
+//     to the next, so successive instances see different nodes.
+//   - score: the sum of the parts, each in [-1, 1]: bin-pack
+//     (fuller after placement is better, cpu and memory), job anti-affinity
+//     (-instances of the group already on the node / count), affinity
+//     (matched weights / total weight), spread (how far the node's
+//     attribute value is below its desired share of the group: 1 with none
+//     yet, 0 at its share, -1 when it should get none), and -1 on the node a
+//     rescheduled allocation failed on.
+//   - reconcile: names are job.group[index]; missing indexes are filled
+//     lowest first, extra ones stopped highest first. Allocations on down
+//     nodes are stopped as lost and replaced; on draining nodes (service
+//     jobs) migrated; failed ones replaced while the reschedule policy has
+//     attempts left, once its delay has passed (until then a follow-up
+//     evaluation waits, named by the alloc's FollowupEvalID); finished batch
+//     ones are kept as done. A changed task spec is a destructive update
+//     (stop + place under the same name); other job changes update in place.
+//   - updates on unready nodes: the plan applier accepts no NodeAllocation
+//     entries on a node that is not Ready (down, draining, ineligible), so
+//     the scheduler never puts in-place or FollowupEvalID updates there.
+//   - blocked eval: a follow-up evaluation the server parks until capacity
+//     appears on a node class that could help (ClassEligibility).
+package scheduler
