@@ -29,6 +29,11 @@ type Config struct {
 	MinDynamicPort   int
 	MaxDynamicPort   int
 	NetworkInterface string // "" = detect; dev uses the loopback address
+	// CPUTotalCompute and MemoryTotalMB, when set, replace the fingerprinted
+	// capacity (Nomad's cpu_total_compute and memory_total_mb), for hosts
+	// whose detection is wrong and for tests that need a bigger node.
+	CPUTotalCompute int
+	MemoryTotalMB   int
 	Logger           *slog.Logger
 	Now              func() time.Time
 }

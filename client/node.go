@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,6 +71,7 @@ func (c *Client) buildNode() (*structs.Node, error) {
 	if n.Name == "" {
 		n.Name = n.Attributes["unique.hostname"]
 	}
+	overrideCapacity(cfg, n)
 	for name, d := range c.drivers {
 		info := d.Fingerprint()
 		n.Drivers[name] = info
@@ -78,6 +80,18 @@ func (c *Client) buildNode() (*structs.Node, error) {
 		}
 	}
 	return n, nil
+}
+
+// overrideCapacity applies configured totals over the fingerprinted ones.
+func overrideCapacity(cfg *Config, n *structs.Node) {
+	if cfg.CPUTotalCompute > 0 {
+		n.NodeResources.Cpu.CpuShares = int64(cfg.CPUTotalCompute)
+		n.Attributes["cpu.totalcompute"] = strconv.Itoa(cfg.CPUTotalCompute)
+	}
+	if cfg.MemoryTotalMB > 0 {
+		n.NodeResources.Memory.MemoryMB = int64(cfg.MemoryTotalMB)
+		n.Attributes["memory.totalbytes"] = strconv.FormatInt(int64(cfg.MemoryTotalMB)<<20, 10)
+	}
 }
 
 func orDefault(s, def string) string {

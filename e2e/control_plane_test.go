@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,7 +19,9 @@ import (
 func devAgent(t *testing.T) *agent {
 	t.Helper()
 	cfg, addr, rpc := agentConfig(t, t.TempDir(), "")
-	return startAgent(t, addr, rpc, "-dev", "-config", cfg)
+	a := startAgent(t, addr, rpc, "-dev", "-config", cfg)
+	a.waitReadyNodes(1)
+	return a
 }
 
 type allocStub struct {
@@ -158,8 +161,9 @@ func TestBadInputIsRejected(t *testing.T) {
 // Acceptance 4: state survives SIGTERM and kill -9; blocking queries block.
 func TestStateSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
-	cfg, addr, rpc := agentConfig(t, dir, fmt.Sprintf("data_dir = %q\nserver {\n  enabled = true\n  bootstrap_expect = 1\n}\nclient {\n  enabled = true\n  options {\n    \"driver.raw_exec.enable\" = \"1\"\n  }\n}\n", filepath.Join(dir, "data")))
+	cfg, addr, rpc := agentConfig(t, dir, fmt.Sprintf("data_dir = %q\nserver {\n  enabled = true\n  bootstrap_expect = 1\n}\nclient {\n  enabled = true\n  options = {\n    \"driver.raw_exec.enable\" = \"1\"\n  }\n}\n", filepath.Join(dir, "data")))
 	a := startAgent(t, addr, rpc, "-config", cfg)
+	a.waitReadyNodes(1)
 	id, _ := jobIDOf(t, a, example("batch.hcl"))
 	if out, stderr, code := a.cli("job", "run", example("batch.hcl")); code != 0 {
 		t.Fatalf("job run: exit %d\n%s%s", code, out, stderr)
@@ -198,22 +202,27 @@ func TestStateSurvivesRestart(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		a.kill(sig)
 		a = startAgent(t, addr, rpc, "-config", cfg)
+		a.waitReadyNodes(1)
 		after := snapshotState(t, a, id)
 		if before != after {
 			t.Fatalf("after %v restart:\n got %s\nwant %s", sig, after, before)
 		}
 	}
 
-	// A blocking query on the jobs list returns only after a change.
-	var index string
-	resp, err = http.Get(a.addr + "/v1/jobs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	index = resp.Header.Get("X-Drover-Index")
-	if index == "" {
-		t.Fatal("no X-Drover-Index header on /v1/jobs")
+	// A blocking query on the jobs list returns only after a change. Let the
+	// restarted client's re-registration and status reports settle first: a
+	// query that returns early must have been woken by a higher index.
+	a.waitReadyNodes(1)
+	index := jobsIndex(t, a, "")
+	for i := 0; i < 10; i++ {
+		next := jobsIndex(t, a, "&wait=1s&index="+index)
+		if next == index {
+			break
+		}
+		if n, _ := strconv.Atoi(next); n < mustAtoi(t, index) {
+			t.Fatalf("blocking query returned index %s, lower than %s", next, index)
+		}
+		index = next
 	}
 	done := make(chan time.Duration, 1)
 	start := time.Now()
@@ -264,4 +273,85 @@ func snapshotState(t *testing.T, a *agent, id string) string {
 	}
 	return fmt.Sprintf("jobs=[%s] versions=[%s] evals=[%s] allocs=[%s]", ids(jobs, "ID"), ids(versions.Versions, "Version"),
 		ids(evals, "ID", "Status"), ids(allocs, "ID", "ClientStatus"))
+}
+
+// jobsIndex GETs /v1/jobs with extra query parameters and returns its X-Drover-Index.
+func jobsIndex(t *testing.T, a *agent, query string) string {
+	t.Helper()
+	resp, err := http.Get(a.addr + "/v1/jobs?" + query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	index := resp.Header.Get("X-Drover-Index")
+	if index == "" {
+		t.Fatal("no X-Drover-Index header on /v1/jobs")
+	}
+	return index
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("index %q is not a number", s)
+	}
+	return n
+}
+
+// Acceptance 3: a job too big for every node is not placed; the CLI says
+// which dimension was exhausted, and the blocked eval runs when a bigger node joins.
+func TestTooBigJobWaitsForBiggerNode(t *testing.T) {
+	a := devAgent(t)
+	out, stderr, code := a.cli("job", "run", example("big-memory.hcl"))
+	if code != 2 || !strings.Contains(out, `Dimension "memory" exhausted on 1 nodes`) ||
+		!strings.Contains(out, "waiting for additional capacity") {
+		t.Fatalf("job run: exit %d, want 2 and the exhausted dimension:\n%s%s", code, out, stderr)
+	}
+	var evals []struct{ ID, Status, BlockedEval string }
+	if err := a.get("/v1/job/big-memory/evaluations", &evals); err != nil {
+		t.Fatal(err)
+	}
+	var failed, blocked string
+	for _, e := range evals {
+		if e.BlockedEval != "" {
+			failed, blocked = e.ID, e.BlockedEval
+		}
+	}
+	if blocked == "" {
+		t.Fatalf("no evaluation points at a blocked eval: %+v", evals)
+	}
+	status, _, code := a.cli("eval", "status", failed)
+	if code != 0 || !strings.Contains(status, `Dimension "memory" exhausted on 1 nodes`) {
+		t.Fatalf("eval status: exit %d, want the exhausted dimension:\n%s", code, status)
+	}
+	if n := len(jobAllocs(t, a, "big-memory")); n != 0 {
+		t.Fatalf("%d allocs placed, want 0 while no node is big enough", n)
+	}
+
+	dir := t.TempDir()
+	cfg, addr, rpc := agentConfig(t, dir, fmt.Sprintf("data_dir = %q\nname = \"big\"\nclient {\n  enabled = true\n  servers = [%q]\n  memory_total_mb = 20000000\n}\n", filepath.Join(dir, "data"), a.rpcAddr))
+	big := startClientAgent(t, addr, rpc, "-config", cfg)
+	_ = big
+	waitFor(t, 60*time.Second, func() error {
+		allocs := jobAllocs(t, a, "big-memory")
+		if len(allocs) != 1 || allocs[0].ClientStatus != "running" {
+			return fmt.Errorf("got allocs %+v, want one running on the big node", allocs)
+		}
+		var node struct{ Name string }
+		if err := a.get("/v1/node/"+allocs[0].NodeID, &node); err != nil {
+			return err
+		}
+		if node.Name != "big" {
+			return fmt.Errorf("placed on node %q, want \"big\"", node.Name)
+		}
+		return nil
+	})
+	var eval struct{ Status string }
+	if err := a.get("/v1/evaluation/"+blocked, &eval); err != nil {
+		t.Fatal(err)
+	}
+	if eval.Status != "complete" {
+		t.Fatalf("blocked eval is %q after placement, want complete", eval.Status)
+	}
 }

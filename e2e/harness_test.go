@@ -71,8 +71,20 @@ func agentConfig(t *testing.T, dir, body string) (string, string, string) {
 	return path, fmt.Sprintf("http://127.0.0.1:%d", http), fmt.Sprintf("127.0.0.1:%d", rpc)
 }
 
-// startAgent runs `drover agent ARGS...` and waits until its HTTP API answers.
+// startAgent runs `drover agent ARGS...` and waits until its HTTP API
+// answers and knows a leader.
 func startAgent(t *testing.T, addr, rpcAddr string, args ...string) *agent {
+	t.Helper()
+	return start(t, addr, rpcAddr, "/v1/status/leader", args...)
+}
+
+// startClientAgent runs a client-only agent and waits until it answers.
+func startClientAgent(t *testing.T, addr, rpcAddr string, args ...string) *agent {
+	t.Helper()
+	return start(t, addr, rpcAddr, "", args...)
+}
+
+func start(t *testing.T, addr, rpcAddr, readyPath string, args ...string) *agent {
 	t.Helper()
 	a := &agent{t: t, log: &bytes.Buffer{}, addr: addr, rpcAddr: rpcAddr, exited: make(chan struct{})}
 	a.cmd = exec.Command(binary, append([]string{"agent"}, args...)...)
@@ -89,8 +101,12 @@ func startAgent(t *testing.T, addr, rpcAddr string, args ...string) *agent {
 			t.Fatalf("agent exited early:\n%s", a.log.String())
 		default:
 		}
+		if readyPath == "" {
+			_, err := http.Get(a.addr + "/v1/agent/health")
+			return err
+		}
 		var leader string
-		if err := a.get("/v1/status/leader", &leader); err != nil {
+		if err := a.get(readyPath, &leader); err != nil {
 			return err
 		}
 		if leader == "" {
@@ -99,6 +115,27 @@ func startAgent(t *testing.T, addr, rpcAddr string, args ...string) *agent {
 		return nil
 	})
 	return a
+}
+
+// waitReadyNodes waits until the cluster has at least n ready client nodes.
+func (a *agent) waitReadyNodes(n int) {
+	a.t.Helper()
+	waitFor(a.t, 30*time.Second, func() error {
+		var nodes []struct{ ID, Status string }
+		if err := a.get("/v1/nodes", &nodes); err != nil {
+			return err
+		}
+		ready := 0
+		for _, node := range nodes {
+			if node.Status == "ready" {
+				ready++
+			}
+		}
+		if ready < n {
+			return fmt.Errorf("%d ready nodes, want %d", ready, n)
+		}
+		return nil
+	})
 }
 
 // kill signals the agent's process group and waits for it to exit.

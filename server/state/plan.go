@@ -1,0 +1,55 @@
+package state
+
+import (
+	"github.com/droverhq/drover/structs"
+)
+
+// UpsertPlanResults commits what the plan applier accepted, in one
+// transaction: the job (if the plan carried one), the deployment and its
+// status updates, stops, placements and preemptions, and the evaluations
+// preemption calls for.
+func (s *StateStore) UpsertPlanResults(index uint64, req *structs.ApplyPlanResultsRequest) error {
+	return s.update(index, func(tx *writeTxn) error {
+		var job *structs.Job
+		if req.Job != nil {
+			stored, err := tx.planJob(req.Job)
+			if err != nil {
+				return err
+			}
+			job = stored
+		}
+		if req.Deployment != nil {
+			if err := tx.upsertDeployment(req.Deployment); err != nil {
+				return err
+			}
+		}
+		if err := tx.updateDeploymentStatus(req.DeploymentUpdates); err != nil {
+			return err
+		}
+		for _, allocs := range [][]*structs.Allocation{req.AllocsStopped, req.AllocsPreempted, req.AllocsUpdated} {
+			if err := tx.upsertAllocs(allocs, job); err != nil {
+				return err
+			}
+		}
+		return tx.upsertEvals(req.PreemptionEvals)
+	})
+}
+
+// planJob returns the Job the plan's allocations should share: the stored
+// version when the store has it, else the plan's own. A plan for a job the
+// store does not know at all registers it, so a plan is never left pointing
+// at nothing.
+func (tx *writeTxn) planJob(job *structs.Job) (*structs.Job, error) {
+	ns := job.Namespace
+	if ns == "" {
+		ns = structs.DefaultNamespace
+	}
+	head, err := first[structs.Job](tx.Txn, nil, TableJobs, "id", ns, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	if head == nil {
+		return tx.upsertJob(job)
+	}
+	return tx.sharedJob(ns, job.ID, job)
+}
