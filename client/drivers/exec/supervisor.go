@@ -1,0 +1,305 @@
+package exec
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/runc/libcontainer"
+)
+
+// readyFD is the supervisor's fd on which it tells the agent that the task
+// runs (or why it could not start): the agent's cmd.ExtraFiles[0].
+const readyFD = 3
+
+// readyMsg is the one JSON message on the ready pipe.
+type readyMsg struct {
+	Init  proc   `json:"init"`
+	Error string `json:"error,omitempty"`
+}
+
+// supervisor runs one task's container from start to recorded exit.
+type supervisor struct {
+	spec *launchSpec
+	log  *slog.Logger
+
+	container *libcontainer.Container
+	process   *libcontainer.Process
+	oomSeen   atomic.Bool // set by the OOM watcher goroutine
+}
+
+// runSupervisor is the supervisor process's main. Its stderr is
+// supervisor.log, opened by the agent.
+func runSupervisor(specPath string) int {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil)).With("spec", specPath)
+	ready := os.NewFile(readyFD, "ready")
+	// Caught, not ignored: an ignored disposition would be inherited by the
+	// task. The supervisor ends when its container does, not on a signal.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	go func() {
+		for s := range sigs {
+			log.Warn("supervisor ignores signal; stop the task through the driver", "signal", s)
+		}
+	}()
+
+	s, err := readSpec(specPath)
+	if err != nil {
+		sendReady(ready, readyMsg{Error: err.Error()}, log)
+		return 1
+	}
+	sv := &supervisor{spec: s, log: log.With("container", s.ContainerID)}
+	if err := sv.start(); err != nil {
+		sv.log.Error("start failed", "err", err)
+		sendReady(ready, readyMsg{Error: err.Error()}, log)
+		return 1
+	}
+	pid, _ := sv.process.Pid()
+	init, err := procOf(pid)
+	if err != nil { // it already ended: the start time no longer matters
+		init = proc{Pid: pid}
+	}
+	sendReady(ready, readyMsg{Init: init}, log)
+	sv.waitAndRecord()
+	return 0
+}
+
+// sendReady writes the message and closes the pipe. An agent that went
+// away meanwhile is not an error for the task.
+func sendReady(ready *os.File, m readyMsg, log *slog.Logger) {
+	if err := json.NewEncoder(ready).Encode(m); err != nil {
+		log.Warn("tell the agent", "err", err)
+	}
+	ready.Close()
+}
+
+// start prepares the root directory, creates the container and execs the
+// task's command in it.
+func (sv *supervisor) start() (err error) {
+	s := sv.spec
+	if err := mountSecrets(s.SecretsDir, s.UID, s.GID); err != nil {
+		return err
+	}
+	if s.UID != 0 {
+		// The task's working directory must be writable by its user.
+		_ = os.Chown(s.LocalDir, s.UID, s.GID)
+	}
+	binds, err := prepareRootfs(s)
+	if err != nil {
+		return err
+	}
+	cfg := containerConfig(s, binds)
+	cfg.OomScoreAdj = protectFromOOM(sv.log)
+	c, err := libcontainer.Create(s.StateRoot, s.ContainerID, cfg)
+	if err != nil {
+		return fmt.Errorf("create container: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			// A failed start leaves state behind that would block the ID.
+			_ = c.Destroy()
+		}
+	}()
+	p, err := sv.newProcess()
+	if err != nil {
+		return err
+	}
+	if err := c.Start(p); err != nil {
+		return fmt.Errorf("start container: %w", err)
+	}
+	sv.container, sv.process = c, p
+	// The cgroup exists only from Start on, and the task runs only after
+	// Exec, so no OOM can be missed.
+	sv.watchOOM()
+	pid, _ := p.Pid()
+	initExe, _ := exeID(pid)
+	if err := c.Exec(); err != nil {
+		_ = p.Signal(syscall.SIGKILL)
+		_, _ = p.Wait()
+		return fmt.Errorf("exec %q in container: %w", s.Args[0], err)
+	}
+	waitExecve(pid, initExe, 10*time.Second)
+	return nil
+}
+
+// waitExecve waits until pid runs another binary than initExe. Exec
+// returns when libcontainer's init is released, a moment before it execs
+// the task; a signal in that window would reach the init (a Go program
+// that catches everything) instead of the task.
+func waitExecve(pid int, initExe string, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		cur, err := exeID(pid)
+		if err != nil || cur != initExe {
+			return // exec'd, or already ended
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+// exeID identifies the binary pid runs, by device and inode.
+func exeID(pid int) (string, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat("/proc/"+strconv.Itoa(pid)+"/exe", &st); err != nil {
+		return "", err
+	}
+	return strconv.FormatUint(st.Dev, 10) + ":" + strconv.FormatUint(st.Ino, 10), nil
+}
+
+// newProcess describes the task's command. Its stdout and stderr are the
+// log files themselves: any other writer would make libcontainer pump a
+// pipe, and a nil *os.File would close the task's fd 1 or 2.
+func (sv *supervisor) newProcess() (*libcontainer.Process, error) {
+	s := sv.spec
+	p := &libcontainer.Process{
+		Args: s.Args, Env: s.Env, Cwd: s.Cwd,
+		UID: s.UID, GID: s.GID, AdditionalGroups: s.Groups,
+		Init: true,
+	}
+	stdout, err := openLog(s.StdoutPath)
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := openLog(s.StderrPath)
+	if err != nil {
+		stdout.Close()
+		return nil, err
+	}
+	// The supervisor keeps them open until it exits; the task has its own
+	// copies from the fork.
+	p.Stdout, p.Stderr = stdout, stderr
+	return p, nil
+}
+
+// openLog opens a log file for appending; "" means discard.
+func openLog(path string) (*os.File, error) {
+	if path == "" {
+		path = os.DevNull
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	return f, nil
+}
+
+// watchOOM drains libcontainer's OOM events; the kernel's oom_kill counter
+// is read too at exit, since an event can arrive after the wait returns.
+func (sv *supervisor) watchOOM() {
+	ch, err := sv.container.NotifyOOM()
+	if err != nil {
+		sv.log.Warn("OOM notifications unavailable; relying on the oom_kill counter", "err", err)
+		return
+	}
+	go func() {
+		for range ch {
+			sv.oomSeen.Store(true)
+		}
+	}()
+}
+
+// waitAndRecord waits for the task, writes status.json and destroys the
+// container. When PID 1 of a PID namespace ends, the kernel kills the rest
+// of it, so nothing of the task survives the wait.
+func (sv *supervisor) waitAndRecord() {
+	ps, werr := sv.process.Wait()
+	oom := sv.oomSeen.Load() || sv.oomKillCount() > 0
+	st := statusFromWait(ps, werr, readKillSig(sv.spec.killSigPath()), oom)
+	st.FinishedAt = time.Now()
+	if err := writeStatus(sv.spec.statusPath(), st); err != nil {
+		sv.log.Error("record exit status", "err", err)
+	}
+	sv.log.Info("task ended", "exit_code", st.ExitCode, "signal", st.Signal, "oom_killed", st.OOMKilled)
+	if err := destroyContainer(sv.container, 10*time.Second); err != nil {
+		sv.log.Warn("destroy container; the driver retries on DestroyTask", "err", err)
+	}
+}
+
+// oomKillCount reads the kernel's count of OOM kills in the task's cgroup
+// (v1: memory.oom_control, v2: memory.events).
+func (sv *supervisor) oomKillCount() int {
+	st, err := sv.container.State()
+	if err != nil {
+		return 0
+	}
+	file := filepath.Join(st.CgroupPaths["memory"], "memory.oom_control")
+	if cgroups.IsCgroup2UnifiedMode() {
+		file = filepath.Join(st.CgroupPaths[""], "memory.events")
+	}
+	return readKeyedInt(file, "oom_kill")
+}
+
+// readKeyedInt reads "key N" from a cgroup file of such lines.
+func readKeyedInt(file, key string) int {
+	f, err := os.Open(file)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), " ")
+		if ok && k == key {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+// destroyContainer kills what is left of a container, waits until it is
+// stopped (libcontainer refuses to destroy a running one) and destroys it:
+// state dir and cgroups.
+func destroyContainer(c *libcontainer.Container, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := c.Status()
+		if err != nil {
+			return err
+		}
+		if st == libcontainer.Stopped {
+			return c.Destroy()
+		}
+		if err := c.Signal(syscall.SIGKILL); err != nil && !errors.Is(err, libcontainer.ErrNotRunning) {
+			return fmt.Errorf("kill container: %w", err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("container %s still %s after %v", c.ID(), st, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// supervisorOOMScoreAdj keeps the kernel's OOM killer, when the whole node
+// runs out of memory, away from supervisors: killing one loses the task's
+// exit status, and a supervisor is small.
+const supervisorOOMScoreAdj = -999
+
+// protectFromOOM lowers the supervisor's OOM score and returns the score it
+// had, for the task: the task must not inherit the protection.
+func protectFromOOM(log *slog.Logger) *int {
+	const file = "/proc/self/oom_score_adj"
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	orig, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil
+	}
+	if err := os.WriteFile(file, []byte(strconv.Itoa(supervisorOOMScoreAdj)), 0); err != nil {
+		log.Warn("cannot lower the supervisor's OOM score", "err", err)
+	}
+	return &orig
+}
