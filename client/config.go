@@ -34,6 +34,6 @@ type Config struct {
 	// whose detection is wrong and for tests that need a bigger node.
 	CPUTotalCompute int
 	MemoryTotalMB   int
-	Logger           *slog.Logger
-	Now              func() time.Time
+	Logger          *slog.Logger
+	Now             func() time.Time
 }
