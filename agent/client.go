@@ -39,8 +39,10 @@ func (a *Agent) startClient() (clientHandle, error) {
 		NetworkInterface: cc.NetworkInterface,
 		CPUTotalCompute:  cc.CPUTotalCompute,
 		MemoryTotalMB:    cc.MemoryTotalMB,
-		Logger:           a.logger.With("component", "client"),
-		Now:              time.Now,
+		// A dev agent's data dir is temporary: leave no task behind it.
+		StopTasksOnShutdown: c.DevMode,
+		Logger:              a.logger.With("component", "client"),
+		Now:                 time.Now,
 	}
 	if cfg.NetworkInterface == "" && c.DevMode {
 		cfg.NetworkInterface = loopbackInterface()

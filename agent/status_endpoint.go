@@ -95,7 +95,7 @@ func (s *httpServer) agentHealth(w http.ResponseWriter, r *http.Request) (any, e
 	}
 	if s.client != nil {
 		out.Client = &HealthStatus{OK: true, Message: "ok"}
-		if s.client.NodeID() == "" {
+		if s.client.Stats()["registered"] != "true" {
 			out.Client = &HealthStatus{Message: "client has not registered its node yet"}
 			ok = false
 		}

@@ -158,10 +158,19 @@ func (c *Client) Shutdown() error {
 		}
 		c.mu.Unlock()
 		for _, ar := range runners {
-			ar.Detach()
+			if c.cfg.StopTasksOnShutdown {
+				ar.Kill("agent shutting down")
+			} else {
+				ar.Detach()
+			}
 		}
 		for _, ar := range runners {
 			<-ar.WaitCh()
+			if c.cfg.StopTasksOnShutdown {
+				if derr := ar.Destroy(); derr != nil {
+					c.logger.Warn("remove alloc dir on shutdown", "alloc_id", ar.ID(), "error", derr)
+				}
+			}
 		}
 		for _, d := range c.drivers {
 			if s, ok := d.(interface{ Shutdown() }); ok {

@@ -34,6 +34,11 @@ type Config struct {
 	// whose detection is wrong and for tests that need a bigger node.
 	CPUTotalCompute int
 	MemoryTotalMB   int
-	Logger          *slog.Logger
-	Now             func() time.Time
+	// StopTasksOnShutdown makes Shutdown stop every task and remove its
+	// alloc dir instead of leaving tasks running for a later client. Dev
+	// agents set it: their data dir is temporary, so nothing could recover
+	// the tasks.
+	StopTasksOnShutdown bool
+	Logger              *slog.Logger
+	Now                 func() time.Time
 }
