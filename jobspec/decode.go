@@ -2,6 +2,7 @@ package jobspec
 
 import (
 	"fmt"
+	"github.com/droverhq/drover/api"
 	"math/big"
 	"strings"
 	"time"
@@ -21,6 +22,9 @@ type parser struct {
 	// syntax maps each block's DefRange to its syntax tree, so free-form
 	// blocks can learn their names through bodies that hide it.
 	syntax map[hcl.Range]*hclsyntax.Body
+	// noAttempts lists restart blocks written without `attempts`; they get
+	// the job type's default once the type is known, as in Nomad.
+	noAttempts []*api.RestartPolicy
 }
 
 func newParser(cfg *ParseConfig) *parser {

@@ -63,6 +63,7 @@ func (p *parser) job(b *hcl.Block) *api.Job {
 		p.unique(seen, g, "group")
 		j.TaskGroups = append(j.TaskGroups, p.group(g))
 	}
+	p.defaultRestartAttempts(j.Type)
 	return j
 }
 

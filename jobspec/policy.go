@@ -22,12 +22,28 @@ func (p *parser) restart(b *hcl.Block) *api.RestartPolicy {
 	}
 	a := p.content(b.Body, restartSchema).Attributes
 	r := &api.RestartPolicy{}
+	if _, ok := a["attempts"]; !ok {
+		p.noAttempts = append(p.noAttempts, r)
+	}
 	p.count(a, "attempts", &r.Attempts)
 	p.duration(a, "interval", &r.Interval)
 	p.duration(a, "delay", &r.Delay)
 	p.str(a, "mode", &r.Mode)
 	p.boolean(a, "render_templates", &r.RenderTemplates)
 	return r
+}
+
+// defaultRestartAttempts fills `attempts` of restart blocks that left it
+// out: 3 for batch and sysbatch jobs, 2 otherwise (the server's defaults for
+// a missing restart block).
+func (p *parser) defaultRestartAttempts(jobType string) {
+	attempts := 2
+	if jobType == "batch" || jobType == "sysbatch" {
+		attempts = 3
+	}
+	for _, r := range p.noAttempts {
+		r.Attempts = attempts
+	}
 }
 
 func (p *parser) reschedule(b *hcl.Block) *api.ReschedulePolicy {
