@@ -90,7 +90,11 @@ func (gs *groupState) allocatedResources(u *nodeUsage) (*structs.AllocatedResour
 		if r := t.Resources; r != nil {
 			tr.Cpu.CpuShares = int64(r.CPU)
 			tr.Memory.MemoryMB = int64(r.MemoryMB)
-			tr.Memory.MemoryMaxMB = int64(r.MemoryMaxMB)
+			if gs.c.config.MemoryOversubscriptionEnabled {
+				// Without oversubscription memory_max is not granted: the
+				// reservation is the limit, as in Nomad.
+				tr.Memory.MemoryMaxMB = int64(r.MemoryMaxMB)
+			}
 			if len(r.Networks) > 0 {
 				nets, _, err := assignNetworks(u.portIndex(), r.Networks, gs.c.s)
 				if err != nil {

@@ -25,6 +25,10 @@ type evalContext struct {
 	cons      *constraintChecker
 	jobProps  []*distinctProp // job-level distinct_property constraints
 
+	config  *structs.SchedulerConfiguration // never nil
+	preempt bool                            // preemption enabled for this job's type
+	spread  bool                            // rank emptiest first (SchedulerAlgorithmSpread)
+
 	queued        map[string]int
 	classEligible map[string]bool
 	escaped       bool
@@ -45,6 +49,9 @@ func newEvalContext(s *genericScheduler, ev *structs.Evaluation, job *structs.Jo
 		groups: map[string]*groupState{}, cons: s.constraints(), queued: map[string]int{},
 		classEligible: map[string]bool{}, specCache: map[specKey]bool{}, groupIndex: map[string]int{},
 	}
+	c.config = schedulerConfig(s.state)
+	c.preempt = c.config.PreemptionEnabled(s.jobType)
+	c.spread = c.config.EffectiveAlgorithm() == structs.SchedulerAlgorithmSpread
 	if job != nil {
 		for i, tg := range job.TaskGroups {
 			if tg != nil {
@@ -73,6 +80,7 @@ type nodeUsage struct {
 	capacity structs.ComparableResources
 	used     structs.ComparableResources
 	existing []*structs.Allocation // live allocations this plan keeps
+	placed   []*structs.Allocation // this plan's placements here
 	ports    *structs.NetworkIndex // built on first port ask
 	// jobAllocs and groupAllocs count this job's live allocations here, for
 	// distinct_hosts and job anti-affinity.
@@ -108,12 +116,13 @@ func (c *evalContext) usageOf(n *structs.Node) *nodeUsage {
 	return u
 }
 
-// portIndex returns the node's port index, built on first use from the
-// allocations the plan keeps there.
+// portIndex returns the node's port index, built on first use (and again
+// after a preemption) from the allocations the plan keeps and places there.
 func (u *nodeUsage) portIndex() *structs.NetworkIndex {
 	if u.ports == nil {
 		u.ports = structs.NewNetworkIndex(u.node)
 		u.ports.AddAllocs(u.existing)
+		u.ports.AddAllocs(u.placed)
 	}
 	return u.ports
 }

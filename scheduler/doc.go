@@ -5,6 +5,11 @@
 //
 // # Pipeline
 //
+// BuiltinSchedulers holds one scheduler per job type: service, batch,
+// system and sysbatch. All share the pipeline below; system and sysbatch
+// jobs replace the count-based reconcile and the candidate ranking with
+// "one allocation of each group on every feasible node" (system.go).
+//
 // One evaluation of a service or batch job goes through:
 //
 //	Evaluation
@@ -20,20 +25,34 @@
 //	    │            of them is checked for fit (cpu, memory, disk, ports,
 //	    │            distinct_hosts, distinct_property) and scored
 //	    ▼
-//	rank ───────── bin-pack + job anti-affinity + affinities + spreads;
-//	    │            the best in the window wins; ports assigned there
-//	    │
+//	rank ───────── bin-pack (or spread) + job anti-affinity + affinities
+//	    │            + spreads; the best in the window wins; ports assigned
+//	    │            there; the best 3 reported in ScoreMetaData
+//	    ▼
+//	preempt ────── if nothing fits and preemption is on for the job type:
+//	    │            evict lower-priority allocs on the cheapest node
 //	    ▼
 //	plan ───────── SubmitPlan; on a partial commit refresh the state and redo
 //	    │            (at most maxPlanAttempts times)
 //	    ▼
 //	eval status ── complete / failed; blocked eval for groups that did not fit
 //
+// The operator's structs.SchedulerConfiguration (State.SchedulerConfig,
+// nil for the defaults) chooses the algorithm, preemption per job type and
+// memory oversubscription. A Planner that implements AnnotatingPlanner
+// (DryRunPlanner, for `job plan`) receives every plan, no-op ones too;
+// plan.Annotations.DesiredTGUpdates counts, for every group, what the plan
+// places, stops, updates in place or destructively, migrates, ignores and
+// preempts.
+//
 // # Words
 //
 //   - feasible: a node that may run the group at all (static facts: status,
 //     datacenter, pool, drivers, volumes, constraints). Computed once per task
-//     group per evaluation.
+//     group per evaluation. The checks that read only fields in the node's
+//     ComputedClass (drivers, volumes, constraints not on node.unique.* or
+//     unique.* attributes and meta) run once per class and are reused for
+//     the class's other nodes; the unique ones run per node, after.
 //   - fit: a feasible node with room left for one more instance, given the
 //     allocations already there, those this plan stops and those it places.
 //     Usage is kept per node incrementally, so a placement costs O(limit), not
@@ -51,7 +70,8 @@
 //     window moves on through the shuffled candidates from one placement
 //     to the next, so successive instances see different nodes.
 //   - score: the sum of the parts, each in [-1, 1]: bin-pack
-//     (fuller after placement is better, cpu and memory), job anti-affinity
+//     (fuller after placement is better, cpu and memory; with the "spread"
+//     algorithm emptier is better), job anti-affinity
 //     (-instances of the group already on the node / count), affinity
 //     (matched weights / total weight), spread (how far the node's
 //     attribute value is below its desired share of the group: 1 with none
@@ -69,5 +89,14 @@
 //     entries on a node that is not Ready (down, draining, ineligible), so
 //     the scheduler never puts in-place or FollowupEvalID updates there.
 //   - blocked eval: a follow-up evaluation the server parks until capacity
-//     appears on a node class that could help (ClassEligibility).
+//     appears on a node class that could help (ClassEligibility; with
+//     EscapedComputedClass set when a constraint reads unique fields, so
+//     any class may help). System jobs are never blocked.
+//   - preemption: evicting allocations of jobs at least 10 priority lower
+//     (structs.CanPreempt) to make room: on one node, lowest priority tier
+//     first, the fewest that cover the shortfall (cpu, memory, disk, static
+//     and dynamic ports); across nodes, the set with the lowest highest
+//     priority, then the fewest. Evictions go in plan.NodePreemptions, the
+//     new alloc lists them in PreemptedAllocations. On by default for
+//     system jobs only.
 package scheduler

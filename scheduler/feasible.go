@@ -37,12 +37,18 @@ func (c *evalContext) scopeOf() *jobScope {
 		return c.scope
 	}
 	sc := &jobScope{availableDC: map[string]int{}}
+	dcOK := map[string]bool{} // glob matches cached per datacenter name
 	for _, n := range c.s.state.Nodes() {
 		if !poolMatches(c.job.NodePool, n) {
 			continue
 		}
 		sc.inPool++
-		if !datacenterMatches(c.job.Datacenters, n.Datacenter) {
+		ok, seen := dcOK[n.Datacenter]
+		if !seen {
+			ok = datacenterMatches(c.job.Datacenters, n.Datacenter)
+			dcOK[n.Datacenter] = ok
+		}
+		if !ok {
 			continue
 		}
 		sc.nodes = append(sc.nodes, n)
@@ -91,6 +97,12 @@ type candidate struct {
 	// its usage stays at version binPackVer (the ask never changes).
 	binPack    float64
 	binPackVer int
+	// meta is the node's last score report, valid while its usage stays
+	// at version metaVer (see scoreMeta).
+	meta    *structs.NodeScoreMeta
+	metaVer int
+	// preempt caches the node's eviction set (see preemptFor).
+	preempt *preemptPlan
 }
 
 // distinctProp tracks a distinct_property constraint: how many of the
@@ -108,7 +120,12 @@ type groupState struct {
 	tg    *structs.TaskGroup
 	index int // position in job.TaskGroups
 
-	constraints   []*structs.Constraint // static ones, job+group+task
+	// Static constraints, job+group+task: classCons depend only on fields
+	// in the node's computed class, uniqueCons on unique ones (node ID,
+	// name, unique.* attributes and meta).
+	classCons     []*structs.Constraint
+	uniqueCons    []*structs.Constraint
+	classCache    map[string]string // computed class -> checkClass result
 	affinities    []*structs.Affinity
 	affinityTotal float64 // sum of |weight|, to normalize to [-1, 1]
 	drivers       []string
@@ -128,6 +145,13 @@ type groupState struct {
 	candidates []*candidate
 	cursor     int
 	limit      int
+	// top holds the best scores of the last selectNode, best first.
+	top  [scoreMetaNodes]nodeScore
+	nTop int
+	// exhaustedCands are candidates removed for lack of resources, where
+	// preemption may still make room; noPreemption records that none can.
+	exhaustedCands []*candidate
+	noPreemption   bool
 
 	metric      *structs.AllocMetric // static filtering, shared read-only by placed allocs
 	failures    int
@@ -176,9 +200,11 @@ func (gs *groupState) collectConstraints() {
 					gs.props = append(gs.props, newDistinctProp(con, tg.Name))
 				}
 			default:
-				gs.constraints = append(gs.constraints, con)
 				if escapesClass(con.LTarget) || escapesClass(con.RTarget) {
 					gs.c.escaped = true
+					gs.uniqueCons = append(gs.uniqueCons, con)
+				} else {
+					gs.classCons = append(gs.classCons, con)
 				}
 			}
 		}
@@ -239,8 +265,43 @@ func (c *evalContext) jobProp(con *structs.Constraint) *distinctProp {
 
 // checkSpec says why the node cannot run the group at all (drivers,
 // volumes, constraints), or "". It ignores the node's readiness, so that it
-// also answers "may an existing alloc stay here".
+// also answers "may an existing alloc stay here". The checks run in a fixed
+// order, class-level ones first, so the reason named is the same whether
+// or not the class cache answered.
 func (gs *groupState) checkSpec(n *structs.Node) string {
+	if r := gs.checkClassCached(n); r != "" {
+		return r
+	}
+	for _, con := range gs.uniqueCons {
+		if !gs.c.cons.matches(con.LTarget, con.Operand, con.RTarget, n) {
+			return constraintKey(con)
+		}
+	}
+	return ""
+}
+
+// checkClassCached answers checkClass once per computed class: nodes of
+// one class agree on every field those checks read (structs.ComputeClass
+// hashes datacenter, class, pool, non-unique attributes and meta, drivers
+// and host volumes). Nodes without a class are checked one by one.
+func (gs *groupState) checkClassCached(n *structs.Node) string {
+	if n.ComputedClass == "" || gs.c.s.noClassCache {
+		return gs.checkClass(n)
+	}
+	if r, ok := gs.classCache[n.ComputedClass]; ok {
+		return r
+	}
+	if gs.classCache == nil {
+		gs.classCache = map[string]string{}
+	}
+	r := gs.checkClass(n)
+	gs.classCache[n.ComputedClass] = r
+	return r
+}
+
+// checkClass runs the checks that depend only on the node's class: drivers,
+// host volumes and constraints on non-unique targets.
+func (gs *groupState) checkClass(n *structs.Node) string {
 	for _, d := range gs.drivers {
 		if !driverHealthy(n, d) {
 			return filterDrivers
@@ -252,7 +313,7 @@ func (gs *groupState) checkSpec(n *structs.Node) string {
 			return filterHostVolumes
 		}
 	}
-	for _, con := range gs.constraints {
+	for _, con := range gs.classCons {
 		if !gs.c.cons.matches(con.LTarget, con.Operand, con.RTarget, n) {
 			return constraintKey(con)
 		}

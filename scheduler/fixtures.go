@@ -10,10 +10,11 @@ import (
 // Each call returns fresh objects that the caller may change.
 
 // MockNode returns a ready node in dc1 and the default pool: 4,000 MHz,
-// 8 GiB, 100 GiB disk, with the exec and mock drivers.
+// 8 GiB, 100 GiB disk, with the exec and mock drivers. Its ComputedClass is
+// set; NewMemState and Harness.UpsertNodes recompute it after changes.
 func MockNode() *structs.Node {
 	id := structs.GenerateUUID()
-	return &structs.Node{
+	n := &structs.Node{
 		ID: id, SecretID: structs.GenerateUUID(), Datacenter: structs.DefaultDatacenter,
 		Name: "node-" + structs.ShortID(id), NodePool: structs.DefaultNodePool,
 		Attributes: map[string]string{
@@ -33,8 +34,9 @@ func MockNode() *structs.Node {
 			MinDynamicPort: structs.DefaultMinDynamicPort, MaxDynamicPort: structs.DefaultMaxDynamicPort,
 		},
 		Status: structs.NodeStatusReady, SchedulingEligibility: structs.NodeSchedulingEligible,
-		ComputedClass: "v1:default",
 	}
+	n.ComputeClass()
+	return n
 }
 
 // MockServiceJob returns a service job with one group "web" of 10

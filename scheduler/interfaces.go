@@ -26,6 +26,11 @@ type State interface {
 	AllocsByNode(nodeID string) []*structs.Allocation
 	// EvalByID returns the evaluation or nil.
 	EvalByID(id string) *structs.Evaluation
+	// SchedulerConfig returns the operator's scheduler configuration
+	// (algorithm, preemption, memory oversubscription) as of the snapshot,
+	// or nil when none was ever set, which means
+	// structs.DefaultSchedulerConfiguration.
+	SchedulerConfig() *structs.SchedulerConfiguration
 }
 
 // Planner is how a scheduler acts on the world. The server's worker
@@ -53,3 +58,28 @@ type Scheduler interface {
 
 // Factory builds the scheduler for an evaluation's type.
 type Factory func(logger *slog.Logger, state State, planner Planner) Scheduler
+
+// ConfigState is the part of State that carries the scheduler
+// configuration. Every State implements it; it remains for code that
+// asserts it on a State.
+type ConfigState interface {
+	SchedulerConfig() *structs.SchedulerConfiguration
+}
+
+// schedulerConfig returns the state's scheduler configuration, or the
+// defaults.
+func schedulerConfig(s State) *structs.SchedulerConfiguration {
+	if c := s.SchedulerConfig(); c != nil {
+		return c
+	}
+	return structs.DefaultSchedulerConfiguration()
+}
+
+// AnnotatingPlanner is implemented by a Planner that wants every plan
+// submitted, even one that changes nothing, for its annotations (the
+// server's `job plan` dry run). Other planners only get plans that do
+// something.
+type AnnotatingPlanner interface {
+	Planner
+	AnnotatePlan() bool
+}

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -9,7 +10,8 @@ import (
 )
 
 // buildPlan turns the reconcile result into a plan: stops first (they free
-// room the placements may use), then in-place updates, then placements.
+// room the placements may use), then in-place updates, then placements,
+// each with the allocations it preempts.
 func (c *evalContext) buildPlan(r *reconcileResult) *structs.Plan {
 	p := &structs.Plan{
 		EvalID: c.ev.ID, Priority: c.ev.Priority, Job: c.job, SnapshotIndex: c.s.state.Index(),
@@ -31,50 +33,122 @@ func (c *evalContext) buildPlan(r *reconcileResult) *structs.Plan {
 		p.AppendAlloc(&u)
 	}
 	for _, req := range r.places {
-		if a := c.group(req.tg).place(req); a != nil {
-			p.AppendAlloc(a)
+		gs := c.group(req.tg)
+		var a *structs.Allocation
+		var victims []*structs.Allocation
+		if req.node != nil {
+			a, victims = gs.placeOn(req)
 		} else {
-			c.queued[req.tg.Name]++
+			a, victims = gs.place(req)
 		}
+		if a == nil {
+			c.queued[req.tg.Name]++
+			continue
+		}
+		if len(victims) > 0 {
+			a.PreemptedAllocations = make([]string, len(victims))
+			for i, v := range victims {
+				a.PreemptedAllocations[i] = v.ID
+				p.AppendPreemptedAlloc(v, a.ID)
+			}
+			r.updates(req.tg.Name).Preemptions += uint64(len(victims))
+		}
+		p.AppendAlloc(a)
 	}
 	return p
 }
 
-// place chooses a node for one instance and returns the new allocation, or
-// nil when no node fits. Once a group fails, its later instances (which ask
-// the same) fail at once.
-func (gs *groupState) place(req placeRequest) *structs.Allocation {
+// place chooses a node for one instance and returns the new allocation
+// and the allocations it preempts, or nil when no node fits. Once a group
+// fails, its later instances (which ask the same) fail at once.
+func (gs *groupState) place(req placeRequest) (*structs.Allocation, []*structs.Allocation) {
 	if !gs.built {
 		gs.build()
 	}
 	start := time.Now()
 	for gs.failures == 0 {
 		best := gs.selectNode(req)
-		if best == nil {
-			break
+		var victims []*structs.Allocation
+		preempting := best == nil
+		if preempting {
+			if !gs.c.preempt || gs.noPreemption {
+				break
+			}
+			if best, victims = gs.preemptFor(); best == nil {
+				// Usage only grows until the next preemption: no need to
+				// look again for this group's later instances.
+				gs.noPreemption = true
+				break
+			}
+			gs.c.evict(best.usage, victims)
+			gs.nTop = 1
+			gs.top[0] = gs.score(best, best.usage, req)
 		}
 		a, err := gs.newAlloc(req, best)
 		if err != nil {
 			// The port pre-check in blocked is approximate (a static port
 			// inside the dynamic range counts against it only once
 			// claimed): the node is out for this group.
+			if preempting {
+				// Chosen by preemption: it is not among the candidates.
+				gs.c.unevict(best.usage, victims)
+				gs.exhaustedCands = slices.DeleteFunc(gs.exhaustedCands, func(c *candidate) bool { return c == best })
+				continue
+			}
 			gs.dropCandidate(best, structs.DynamicPortExhausted)
 			continue
 		}
+		a.Metrics.ScoreMetaData = gs.scoreMeta()
 		a.Metrics.AllocationTime = time.Since(start)
-		gs.commit(best)
-		return a
+		gs.commit(best, a)
+		return a, victims
 	}
 	gs.failures++
-	return nil
+	return nil, nil
+}
+
+// placeOn places one instance on the node the request names (system and
+// sysbatch jobs), preempting if that is enabled and needed.
+func (gs *groupState) placeOn(req placeRequest) (*structs.Allocation, []*structs.Allocation) {
+	start := time.Now()
+	gs.initProps()
+	n := req.node
+	u := gs.c.usageOf(n)
+	cand := &candidate{node: n, usage: u, binPackVer: -1}
+	var victims []*structs.Allocation
+	reason := gs.blocked(u)
+	if reason != "" && gs.c.preempt && isResourceDimension(reason) {
+		if v, ok := gs.planPreemption(u); ok {
+			victims, reason = v, ""
+			gs.c.evict(u, victims)
+		}
+	}
+	if reason != "" {
+		gs.recordExhausted(n, reason)
+		gs.failures++
+		return nil, nil
+	}
+	a, err := gs.newAlloc(req, cand)
+	if err != nil {
+		gs.c.unevict(u, victims)
+		gs.recordExhausted(n, structs.DynamicPortExhausted)
+		gs.failures++
+		return nil, nil
+	}
+	gs.nTop = 1
+	gs.top[0] = gs.score(cand, u, req)
+	a.Metrics.ScoreMetaData = gs.scoreMeta()
+	a.Metrics.AllocationTime = time.Since(start)
+	gs.commit(cand, a)
+	return a, victims
 }
 
 // selectNode scores up to limit fitting candidates, starting where the
 // last placement stopped, and returns the best one (nil if none fits).
-// Nodes that do not fit are removed from the candidates.
+// Nodes that do not fit are removed from the candidates. The best few
+// scored are kept in gs.top for the placement's score metadata.
 func (gs *groupState) selectNode(req placeRequest) *candidate {
-	var best *candidate
-	bestScore := math.Inf(-1)
+	gs.nTop = 0
 	seen := 0
 	for len(gs.candidates) > 0 && seen < min(gs.limit, len(gs.candidates)) {
 		if gs.cursor >= len(gs.candidates) {
@@ -89,76 +163,130 @@ func (gs *groupState) selectNode(req placeRequest) *candidate {
 			gs.removeAt(gs.cursor, reason)
 			continue
 		}
-		if s := gs.score(cand, u, req); s > bestScore {
-			best, bestScore = cand, s
-		}
+		gs.keepTop(gs.score(cand, u, req))
 		seen++
 		gs.cursor++
 	}
-	return best
+	if gs.nTop == 0 {
+		return nil
+	}
+	return gs.top[0].cand
 }
 
-// blocked says why one more instance cannot go on the node now, or "".
-func (gs *groupState) blocked(u *nodeUsage) string {
-	if gs.distinctJob && u.jobAllocs > 0 || gs.distinctGroup && u.groupAllocs[gs.index] > 0 {
-		return filterDistinctHosts
+// scoreMetaNodes is how many of the best-scored nodes a placement reports
+// in AllocMetric.ScoreMetaData: the chosen one and the two runners-up.
+// Each costs a map per placement, so the list is kept short.
+const scoreMetaNodes = 3
+
+// Names of the score parts in AllocMetric.ScoreMetaData, as Nomad's.
+const (
+	ScoreBinPack           = "binpack"
+	ScoreJobAntiAffinity   = "job-anti-affinity"
+	ScoreNodeAffinity      = "node-affinity"
+	ScoreSpread            = "allocation-spread"
+	ScoreReschedulePenalty = "node-reschedule-penalty"
+)
+
+// nodeScore is one node's ranking, part by part.
+type nodeScore struct {
+	cand                                    *candidate
+	binPack, antiAffinity, affinity, spread float64
+	penalty                                 float64
+	hasAffinity, hasSpread, rescheduling    bool
+	total                                   float64
+}
+
+// keepTop inserts s into the sorted top list if it ranks there. Among
+// equal totals the first scored stays first, so ties go to the earlier
+// candidate.
+func (gs *groupState) keepTop(s nodeScore) {
+	i := gs.nTop
+	if i == scoreMetaNodes {
+		if s.total <= gs.top[i-1].total {
+			return
+		}
+		i--
+	} else {
+		gs.nTop++
 	}
-	for _, p := range gs.props {
-		v, ok := resolveTarget(p.con.LTarget, u.node)
-		if !ok || p.counts[v] >= p.limit {
-			return constraintKey(p.con)
+	for i > 0 && gs.top[i-1].total < s.total {
+		gs.top[i] = gs.top[i-1]
+		i--
+	}
+	gs.top[i] = s
+}
+
+// scoreMeta reports the kept top scores; only here are maps allocated. A
+// node's report depends only on its usage (binpack, anti-affinity) and on
+// static affinities, unless spreads or a reschedule penalty apply, so it
+// is kept on the candidate and shared, read-only, by later placements that
+// list the node again before anything is placed on it.
+func (gs *groupState) scoreMeta() []*structs.NodeScoreMeta {
+	out := make([]*structs.NodeScoreMeta, gs.nTop)
+	reusable := len(gs.spreads) == 0
+	for i := range out {
+		s := &gs.top[i]
+		cand := s.cand
+		if reusable && !s.rescheduling && cand.meta != nil && cand.metaVer == cand.usage.version {
+			out[i] = cand.meta
+			continue
+		}
+		scores := make(map[string]float64, 5)
+		scores[ScoreBinPack] = s.binPack
+		scores[ScoreJobAntiAffinity] = s.antiAffinity
+		if s.hasAffinity {
+			scores[ScoreNodeAffinity] = s.affinity
+		}
+		if s.hasSpread {
+			scores[ScoreSpread] = s.spread
+		}
+		if s.rescheduling {
+			scores[ScoreReschedulePenalty] = s.penalty
+		}
+		out[i] = &structs.NodeScoreMeta{NodeID: cand.node.ID, Scores: scores, NormScore: s.total}
+		if reusable && !s.rescheduling {
+			cand.meta, cand.metaVer = out[i], cand.usage.version
 		}
 	}
-	after := u.used
-	after.Add(&gs.ask)
-	if ok, dim := u.capacity.Superset(&after); !ok {
-		return dim
-	}
-	if gs.hasPorts {
-		idx := u.portIndex()
-		for _, p := range gs.staticPorts {
-			if idx.Used(p) {
-				if idx.Reserved(p) {
-					return structs.ReservedPortCollision
-				}
-				return structs.PortCollision
-			}
-		}
-		if idx.DynamicFree() < gs.dynamicPorts {
-			return structs.DynamicPortExhausted
-		}
-	}
-	return ""
+	return out
 }
 
 // score ranks a fitting node; higher is better. It sums the parts, each
-// in [-1, 1]: bin-packing, job anti-affinity (minus the share of the
-// group's count already on the node), affinities, spreads, and -1 on the
-// node a rescheduled allocation failed on.
+// in [-1, 1]: bin-packing (or, with the spread algorithm, its opposite:
+// emptier is better), job anti-affinity (minus the share of the group's
+// count already on the node), affinities, spreads, and -1 on the node a
+// rescheduled allocation failed on. The sum is the NormScore reported.
 //
 // It sums rather than averaging only the parts that apply (as Nomad does):
 // with an average, the first instance on a node halves its score, which
 // strands nodes holding a single instance while others fill up. With a sum,
 // anti-affinity weighs in proportion: it spreads a small group (one more
 // instance costs 1/count) and barely touches a large one, which packs.
-func (gs *groupState) score(cand *candidate, u *nodeUsage, req placeRequest) float64 {
+func (gs *groupState) score(cand *candidate, u *nodeUsage, req placeRequest) nodeScore {
 	if cand.binPackVer != u.version {
 		cand.binPack, cand.binPackVer = binPackScore(&u.capacity, &u.used, &gs.ask), u.version
 	}
-	total := cand.binPack
+	s := nodeScore{cand: cand, binPack: cand.binPack}
+	if gs.c.spread {
+		s.binPack = 1 - s.binPack
+	}
 	if n := u.groupAllocs[gs.index]; n > 0 {
-		total -= float64(n) / float64(max(gs.tg.Count, 1))
+		s.antiAffinity = -float64(n) / float64(max(gs.tg.Count, 1))
 	}
 	if gs.affinityTotal > 0 {
-		total += cand.affinity
+		s.affinity, s.hasAffinity = cand.affinity, true
 	}
 	if len(gs.spreads) > 0 {
-		total += gs.spreadScore(cand)
+		s.spread, s.hasSpread = gs.spreadScore(cand), true
 	}
-	if req.reschedule && req.prev != nil && req.prev.NodeID == cand.node.ID {
-		total--
+	if req.reschedule && req.prev != nil {
+		s.rescheduling = true
+		if req.prev.NodeID == cand.node.ID {
+			s.penalty = -1
+		}
 	}
-	return total
+	s.total = s.binPack + s.antiAffinity + s.affinity + s.spread + s.penalty
+	return s
 }
 
 // binPackScore prefers nodes that are fuller after the placement, in [0, 1]:
@@ -179,13 +307,17 @@ func binPackScore(capacity, used, ask *structs.ComparableResources) float64 {
 }
 
 // removeAt drops the candidate at i (swap with the last: order is random
-// anyway) and records why.
+// anyway) and records why. Nodes out for lack of resources are kept aside:
+// preemption may make room on them.
 func (gs *groupState) removeAt(i int, reason string) {
-	n := gs.candidates[i].node
+	cand := gs.candidates[i]
 	last := len(gs.candidates) - 1
 	gs.candidates[i] = gs.candidates[last]
 	gs.candidates = gs.candidates[:last]
-	gs.recordExhausted(n, reason)
+	gs.recordExhausted(cand.node, reason)
+	if isResourceDimension(reason) && gs.c.preempt {
+		gs.exhaustedCands = append(gs.exhaustedCands, cand)
+	}
 }
 
 func (gs *groupState) dropCandidate(c *candidate, reason string) {
@@ -224,8 +356,11 @@ func isResourceDimension(reason string) bool {
 // commit books a placement into the node's usage and the distinct
 // trackers (job-level trackers are shared by all groups, so every group sees
 // it).
-func (gs *groupState) commit(cand *candidate) {
+func (gs *groupState) commit(cand *candidate, a *structs.Allocation) {
 	u := cand.usage
+	if gs.hasPorts {
+		u.placed = append(u.placed, a) // for a port index rebuilt after a preemption
+	}
 	u.used.Add(&gs.ask)
 	u.version++
 	u.jobAllocs++

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,6 +62,8 @@ type placeRequest struct {
 	// reschedule marks the replacement of a failed allocation: it carries
 	// the reschedule history and avoids the node that failed.
 	reschedule bool
+	// node, for system and sysbatch jobs, is the node it must go on.
+	node *structs.Node
 }
 
 // delayedReschedule is a failed allocation whose reschedule waits for its
@@ -107,6 +108,7 @@ func (c *evalContext) reconcile(allocs []*structs.Allocation) *reconcileResult {
 			replaced[a.PreviousAllocation] = true
 		}
 	}
+	c.annotateGroups(r)
 	if c.job == nil || c.job.Stop {
 		for _, a := range allocs {
 			c.stopIfLive(r, a, descJobStopped)
@@ -118,6 +120,7 @@ func (c *evalContext) reconcile(allocs []*structs.Allocation) *reconcileResult {
 			continue // validation rejects these; never panic on them
 		}
 		c.queued[tg.Name] = 0
+		r.updates(tg.Name) // every group is annotated, even with nothing to do
 		c.reconcileGroup(r, tg, byGroup[tg.Name], replaced)
 		delete(byGroup, tg.Name)
 	}
@@ -313,7 +316,7 @@ func (c *evalContext) act(r *reconcileResult, tg *structs.TaskGroup, sl slot) {
 }
 
 func (c *evalContext) allocName(tg *structs.TaskGroup, index int) string {
-	return fmt.Sprintf("%s.%s[%d]", c.job.ID, tg.Name, index)
+	return c.job.ID + "." + tg.Name + "[" + strconv.Itoa(index) + "]"
 }
 
 // allocIndex parses the index out of "job.group[index]". Unparsable names
@@ -361,4 +364,17 @@ func lookupGroup(job *structs.Job, name string) *structs.TaskGroup {
 		}
 	}
 	return nil
+}
+
+// annotateGroups gives every group of the job an entry in the plan's
+// DesiredTGUpdates, so `job plan` lists groups with nothing to do too.
+func (c *evalContext) annotateGroups(r *reconcileResult) {
+	if c.job == nil {
+		return
+	}
+	for _, tg := range c.job.TaskGroups {
+		if tg != nil {
+			r.updates(tg.Name)
+		}
+	}
 }

@@ -22,38 +22,61 @@ const maxPlanAttemptsWait = 5 * time.Second
 // BuiltinSchedulers maps an evaluation type to the factory of the scheduler
 // that handles it.
 var BuiltinSchedulers = map[string]Factory{
-	structs.JobTypeService: NewServiceScheduler,
-	structs.JobTypeBatch:   NewBatchScheduler,
+	structs.JobTypeService:  NewServiceScheduler,
+	structs.JobTypeBatch:    NewBatchScheduler,
+	structs.JobTypeSystem:   NewSystemScheduler,
+	structs.JobTypeSysBatch: NewSysBatchScheduler,
 }
 
-// NewScheduler returns the builtin scheduler called name ("service" or
-// "batch"), or an ErrInvalid error for an unknown name.
+// NewScheduler returns the builtin scheduler called name ("service",
+// "batch", "system" or "sysbatch"), or an ErrInvalid error for an unknown
+// name.
 func NewScheduler(name string, logger *slog.Logger, state State, planner Planner) (Scheduler, error) {
 	f, ok := BuiltinSchedulers[name]
 	if !ok {
-		return nil, fmt.Errorf("scheduler %q: unknown scheduler type (want service or batch): %w", name, structs.ErrInvalid)
+		return nil, fmt.Errorf("scheduler %q: unknown scheduler type (want service, batch, system or sysbatch): %w", name, structs.ErrInvalid)
 	}
 	return f(logger, state, planner), nil
 }
 
 // NewServiceScheduler returns the scheduler for long-running service jobs.
 func NewServiceScheduler(logger *slog.Logger, state State, planner Planner) Scheduler {
-	return newGenericScheduler(logger, state, planner, false)
+	return newGenericScheduler(logger, state, planner, structs.JobTypeService)
 }
 
 // NewBatchScheduler returns the scheduler for batch jobs, whose completed
 // allocations are never replaced.
 func NewBatchScheduler(logger *slog.Logger, state State, planner Planner) Scheduler {
-	return newGenericScheduler(logger, state, planner, true)
+	return newGenericScheduler(logger, state, planner, structs.JobTypeBatch)
 }
 
-// genericScheduler schedules service and batch jobs; batch only changes how
-// finished allocations count and how many candidates are scored.
+// NewSystemScheduler returns the scheduler for system jobs: one allocation
+// of each group on every feasible node, following nodes as they come, go
+// and change.
+func NewSystemScheduler(logger *slog.Logger, state State, planner Planner) Scheduler {
+	return newGenericScheduler(logger, state, planner, structs.JobTypeSystem)
+}
+
+// NewSysBatchScheduler returns the scheduler for sysbatch jobs: one run to
+// completion of each group on every feasible node.
+func NewSysBatchScheduler(logger *slog.Logger, state State, planner Planner) Scheduler {
+	return newGenericScheduler(logger, state, planner, structs.JobTypeSysBatch)
+}
+
+// genericScheduler schedules every job type. batch changes how finished
+// allocations count and how many candidates are scored; sys (system and
+// sysbatch) replaces count-based reconciliation with one allocation per
+// feasible node (system.go).
 type genericScheduler struct {
 	logger  *slog.Logger
 	state   State
 	planner Planner
-	batch   bool
+	jobType string
+	batch   bool // batch or sysbatch: finished allocations are done
+	sys     bool // system or sysbatch: one allocation per feasible node
+	// noClassCache turns off the per-class feasibility cache (tests and
+	// benchmarks compare both ways).
+	noClassCache bool
 
 	// now and rng are injected so tests are deterministic. When rng is nil
 	// Process seeds one from the evaluation ID.
@@ -74,11 +97,15 @@ func (s *genericScheduler) constraints() *constraintChecker {
 
 var _ Scheduler = (*genericScheduler)(nil)
 
-func newGenericScheduler(logger *slog.Logger, state State, planner Planner, batch bool) *genericScheduler {
+func newGenericScheduler(logger *slog.Logger, state State, planner Planner, jobType string) *genericScheduler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &genericScheduler{logger: logger, state: state, planner: planner, batch: batch, now: time.Now}
+	return &genericScheduler{
+		logger: logger, state: state, planner: planner, jobType: jobType, now: time.Now,
+		batch: jobType == structs.JobTypeBatch || jobType == structs.JobTypeSysBatch,
+		sys:   jobType == structs.JobTypeSystem || jobType == structs.JobTypeSysBatch,
+	}
 }
 
 // attemptResult is what one planning attempt produced.
@@ -122,6 +149,12 @@ func (s *genericScheduler) Process(eval *structs.Evaluation) error {
 	return s.maxAttemptsReached(&ev)
 }
 
+// wantsEveryPlan reports whether the planner asked for no-op plans too.
+func wantsEveryPlan(p Planner) bool {
+	ap, ok := p.(AnnotatingPlanner)
+	return ok && ap.AnnotatePlan()
+}
+
 // seedFrom derives a per-evaluation seed, so a retried evaluation makes the
 // same random choices (reproducible logs), while different evaluations do not.
 func seedFrom(id string) int64 {
@@ -138,7 +171,12 @@ func (s *genericScheduler) attempt(ev *structs.Evaluation) (*attemptResult, erro
 	job := s.state.JobByID(ev.Namespace, ev.JobID)
 	allocs := s.state.AllocsByJob(ev.Namespace, ev.JobID)
 	ctx := newEvalContext(s, ev, job)
-	rec := ctx.reconcile(allocs)
+	var rec *reconcileResult
+	if s.sys {
+		rec = ctx.reconcileSystem(allocs)
+	} else {
+		rec = ctx.reconcile(allocs)
+	}
 	plan := ctx.buildPlan(rec)
 	for _, e := range ctx.delayFollowUps(rec.delayed, plan) {
 		if err := s.planner.CreateEval(e); err != nil {
@@ -152,7 +190,7 @@ func (s *genericScheduler) attempt(ev *structs.Evaluation) (*attemptResult, erro
 	for _, allocs := range plan.NodeUpdate {
 		res.stopped += len(allocs)
 	}
-	if plan.IsNoOp() {
+	if plan.IsNoOp() && !wantsEveryPlan(s.planner) {
 		res.done = true
 		return res, nil
 	}
@@ -178,7 +216,11 @@ func (s *genericScheduler) attempt(ev *structs.Evaluation) (*attemptResult, erro
 func (s *genericScheduler) finish(ev *structs.Evaluation, res *attemptResult) error {
 	ev.QueuedAllocations = res.queued
 	ev.FailedTGAllocs = res.failed
-	if len(res.failed) > 0 {
+	if len(res.failed) > 0 && s.sys {
+		// As in Nomad, system jobs are not blocked: a node that joins or
+		// changes triggers their next evaluation.
+		ev.ClassEligibility, ev.EscapedComputedClass = res.eligibility, res.escaped
+	} else if len(res.failed) > 0 {
 		ev.ClassEligibility, ev.EscapedComputedClass = res.eligibility, res.escaped
 		if ev.Status == structs.EvalStatusBlocked {
 			// A retried blocked eval that still cannot place goes back to

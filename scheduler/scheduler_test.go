@@ -8,13 +8,13 @@ import (
 )
 
 func TestNewScheduler(t *testing.T) {
-	for _, name := range []string{"service", "batch"} {
+	for _, name := range []string{"service", "batch", "system", "sysbatch"} {
 		if s, err := NewScheduler(name, nil, NewMemState(1, nil, nil, nil, nil), NewHarness()); err != nil || s == nil {
 			t.Errorf("NewScheduler(%q) = (%v, %v), want a scheduler", name, s, err)
 		}
 	}
-	if _, err := NewScheduler("system", nil, nil, nil); !errors.Is(err, structs.ErrInvalid) {
-		t.Errorf("NewScheduler(system) error = %v, want ErrInvalid", err)
+	if _, err := NewScheduler("bogus", nil, nil, nil); !errors.Is(err, structs.ErrInvalid) {
+		t.Errorf("NewScheduler(bogus) error = %v, want ErrInvalid", err)
 	}
 }
 
@@ -98,8 +98,8 @@ func TestExhaustionReportsAndBlocks(t *testing.T) {
 	}
 	b := h.Created[0]
 	if b.Status != structs.EvalStatusBlocked || b.TriggeredBy != structs.EvalTriggerQueuedAllocs || b.PreviousEval != ev.ID ||
-		b.JobID != job.ID || ev.BlockedEval != b.ID || !b.ClassEligibility["v1:default"] {
-		t.Errorf("blocked eval = %+v (eval.BlockedEval %q), want blocked, queued-allocs, linked, class v1:default eligible", b, ev.BlockedEval)
+		b.JobID != job.ID || ev.BlockedEval != b.ID || !b.ClassEligibility[nodes[0].ComputedClass] {
+		t.Errorf("blocked eval = %+v (eval.BlockedEval %q), want blocked, queued-allocs, linked, class %s eligible", b, ev.BlockedEval, nodes[0].ComputedClass)
 	}
 	if ev.Status != structs.EvalStatusComplete {
 		t.Errorf("eval status = %q, want complete", ev.Status)

@@ -27,13 +27,19 @@ type MemState struct {
 	allocsByJob  map[nsKey][]*structs.Allocation
 	allocsByNode map[string][]*structs.Allocation
 	evals        map[string]*structs.Evaluation
+	config       *structs.SchedulerConfiguration
 }
 
-var _ State = (*MemState)(nil)
+var (
+	_ State       = (*MemState)(nil)
+	_ ConfigState = (*MemState)(nil)
+)
 
 // NewMemState indexes the given objects as a snapshot at index. Nodes keep
 // their order; a later job with the same namespace and ID replaces an
-// earlier one.
+// earlier one. It sets each node's ComputedClass, as the server's state
+// store does on every node upsert, so a fixture changed after MockNode
+// never carries a stale class.
 func NewMemState(index uint64, nodes []*structs.Node, jobs []*structs.Job, allocs []*structs.Allocation, evals []*structs.Evaluation) *MemState {
 	s := &MemState{
 		index: index, nodes: nodes, nodeByID: make(map[string]*structs.Node, len(nodes)),
@@ -41,6 +47,7 @@ func NewMemState(index uint64, nodes []*structs.Node, jobs []*structs.Job, alloc
 		allocsByNode: make(map[string][]*structs.Allocation, len(nodes)), evals: map[string]*structs.Evaluation{},
 	}
 	for _, n := range nodes {
+		n.ComputeClass()
 		s.nodeByID[n.ID] = n
 	}
 	for _, j := range jobs {
@@ -80,6 +87,17 @@ func (s *MemState) AllocsByNode(nodeID string) []*structs.Allocation { return s.
 // EvalByID implements State.
 func (s *MemState) EvalByID(id string) *structs.Evaluation { return s.evals[id] }
 
+// SchedulerConfig implements State: nil means the defaults.
+func (s *MemState) SchedulerConfig() *structs.SchedulerConfiguration { return s.config }
+
+// WithSchedulerConfig returns a copy of the snapshot that carries the
+// scheduler configuration c (nil for the defaults).
+func (s *MemState) WithSchedulerConfig(c *structs.SchedulerConfiguration) *MemState {
+	cp := *s
+	cp.config = c
+	return &cp
+}
+
 // Harness is a small cluster in memory and a Planner that records what a
 // scheduler asks and applies plans to that cluster, checking each node's
 // placements as the server's plan applier does: the node must be ready, and
@@ -93,6 +111,7 @@ type Harness struct {
 	allocs map[string]*structs.Allocation
 	order  []string // alloc IDs in insertion order, for stable snapshots
 	evals  map[string]*structs.Evaluation
+	config *structs.SchedulerConfiguration
 
 	// Plans, Results, Updated, Created and Reblocked record the calls made
 	// through the Planner interface, in order.
@@ -121,12 +140,14 @@ func NewHarness() *Harness {
 	}
 }
 
-// UpsertNodes adds or replaces nodes by ID.
+// UpsertNodes adds or replaces nodes by ID, computing each node's
+// ComputedClass as the server does when a node registers or changes.
 func (h *Harness) UpsertNodes(nodes ...*structs.Node) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.index++
 	for _, n := range nodes {
+		n.ComputeClass()
 		replaced := false
 		for i, old := range h.nodes {
 			if old.ID == n.ID {
@@ -135,6 +156,21 @@ func (h *Harness) UpsertNodes(nodes ...*structs.Node) {
 		}
 		if !replaced {
 			h.nodes = append(h.nodes, n)
+		}
+	}
+}
+
+// SetSchedulerConfig sets the cluster's scheduler configuration (nil for
+// the defaults), as `operator scheduler set-config` does.
+func (h *Harness) SetSchedulerConfig(c *structs.SchedulerConfiguration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.index++
+	h.config = c.Copy()
+	if h.config != nil {
+		h.config.ModifyIndex = h.index
+		if h.config.CreateIndex == 0 {
+			h.config.CreateIndex = h.index
 		}
 	}
 }
@@ -217,7 +253,9 @@ func (h *Harness) snapshot() *MemState {
 	for _, e := range h.evals {
 		evals = append(evals, e)
 	}
-	return NewMemState(h.index, append([]*structs.Node(nil), h.nodes...), jobs, allocs, evals)
+	st := NewMemState(h.index, append([]*structs.Node(nil), h.nodes...), jobs, allocs, evals)
+	st.config = h.config
+	return st
 }
 
 // Process runs the builtin scheduler for the evaluation's type on a fresh
@@ -238,7 +276,7 @@ func (h *Harness) Process(eval *structs.Evaluation) error {
 	return sched.Process(eval)
 }
 
-// SubmitPlan implements Planner: it applies the stops, then each node's
+// SubmitPlan implements Planner: it applies the stops and preemptions, then each node's
 // placements that still fit, and asks for a refresh if any node did not.
 func (h *Harness) SubmitPlan(plan *structs.Plan) (*structs.PlanResult, State, error) {
 	h.mu.Lock()
@@ -250,9 +288,13 @@ func (h *Harness) SubmitPlan(plan *structs.Plan) (*structs.PlanResult, State, er
 		return res, h.snapshot(), nil
 	}
 	h.index++
-	res := &structs.PlanResult{NodeUpdate: plan.NodeUpdate, NodeAllocation: map[string][]*structs.Allocation{}, AllocIndex: h.index}
+	res := &structs.PlanResult{NodeUpdate: plan.NodeUpdate, NodePreemptions: plan.NodePreemptions,
+		NodeAllocation: map[string][]*structs.Allocation{}, AllocIndex: h.index}
 	for _, stops := range plan.NodeUpdate {
 		h.putAllocs(stops)
+	}
+	for _, evicted := range plan.NodePreemptions {
+		h.putAllocs(evicted)
 	}
 	for _, nodeID := range sortedKeys(plan.NodeAllocation) {
 		placed := plan.NodeAllocation[nodeID]

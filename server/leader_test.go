@@ -61,27 +61,3 @@ func TestFollowerRejectsWrites(t *testing.T) {
 		t.Fatalf("got %v, want code Unavailable", err)
 	}
 }
-
-func TestUnsupportedJobTypeFailsEval(t *testing.T) {
-	s := startServer(t, testConfig(t, t.TempDir()))
-	job := mockJob(1, 256)
-	job.Type = structs.JobTypeSystem
-	job.TaskGroups[0].Count = 1
-	reg, err := s.JobRegister(context.Background(), &structs.JobRegisterRequest{Job: job})
-	if err != nil {
-		t.Skipf("system jobs are rejected at registration: %v", err)
-	}
-	testutil.WaitFor(t, func() error {
-		e, _ := s.State().EvalByID(nil, reg.EvalID)
-		if e == nil || e.Status != structs.EvalStatusFailed {
-			return fmt.Errorf("got eval %+v, want status failed", e)
-		}
-		return nil
-	})
-	testutil.WaitFor(t, func() error {
-		if n := s.broker.Stats().TotalUnacked; n != 0 {
-			return fmt.Errorf("got %d unacked evals, want 0 (the failed eval is acked)", n)
-		}
-		return nil
-	})
-}

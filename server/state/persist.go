@@ -27,6 +27,7 @@ const (
 	recordDeployment
 	recordAlloc
 	recordAllocJob
+	recordSchedulerConfig
 )
 
 // allocRecord is a persisted allocation, always without its Job. Linked
@@ -61,6 +62,7 @@ var persistOrder = []struct {
 	{recordEval, TableEvals},
 	{recordDeployment, TableDeployments},
 	{recordAlloc, TableAllocs},
+	{recordSchedulerConfig, TableSchedulerConfig},
 }
 
 // Persist writes every object in the store to w, from one consistent read.
@@ -187,6 +189,8 @@ func (rs *restorer) restoreRecord(dec *codec.Decoder, kind recordKind) error {
 		obj, table = new(structs.Evaluation), TableEvals
 	case recordDeployment:
 		obj, table = new(structs.Deployment), TableDeployments
+	case recordSchedulerConfig:
+		obj, table = new(structs.SchedulerConfiguration), TableSchedulerConfig
 	case recordAlloc:
 		return rs.restoreAlloc(dec)
 	case recordAllocJob:
@@ -235,7 +239,7 @@ func (rs *restorer) restoreAlloc(dec *codec.Decoder) error {
 	if err := rs.txn.shareStrings(a); err != nil {
 		return err
 	}
-	if err := rs.txn.insert(TableAllocs, a); err != nil {
+	if err := rs.txn.Insert(TableAllocs, a); err != nil { // not insert: no lookups follow, so no need to track
 		return fmt.Errorf("restore allocation %q: %w", a.ID, err)
 	}
 	return nil

@@ -66,6 +66,7 @@ func schema() *memdb.DBSchema {
 			lookupIndex("deployment", stringField("DeploymentID"))),
 		table(TableDeployments, idIndex(stringField("ID")), lookupIndex("job", nsAnd("JobID"))),
 		table(TableIndex, idIndex(stringField("Key"))),
+		schedulerConfigTable(),
 	}
 	s := &memdb.DBSchema{Tables: map[string]*memdb.TableSchema{}}
 	for _, t := range tables {

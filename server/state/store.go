@@ -28,7 +28,8 @@ func NewStateStore() (*StateStore, error) {
 	return &StateStore{reader: reader{db: db}, now: time.Now}, nil
 }
 
-// SetClock replaces the clock used to stamp times missing from writes; for tests.
+// SetClock replaces the clock used to stamp times missing from writes. The
+// FSM and tests call it before writes start; it is not synchronized.
 func (s *StateStore) SetClock(now func() time.Time) { s.now = now }
 
 // StateSnapshot is an immutable point-in-time view of the store. It has all

@@ -9,8 +9,8 @@ import (
 )
 
 // writeTxn is one write at a Raft index. Helpers record which tables they
-// touched and which jobs need their status recomputed; commit bumps the
-// index table and applies both.
+// touched and which jobs need their status recomputed; finish applies both
+// before the commit.
 type writeTxn struct {
 	*memdb.Txn
 	// base is the committed state the transaction started from, and
@@ -38,8 +38,12 @@ type pendingKey struct{ table, id string }
 type jobKey struct{ namespace, id string }
 
 func (s *StateStore) write(index uint64) *writeTxn {
-	return &writeTxn{Txn: s.db.Txn(true), base: s.db.Txn(false), pending: map[pendingKey]interface{}{}, index: index, store: s, tables: map[string]bool{}, jobsDirty: map[jobKey]bool{},
-		jobCache: map[jobVersionKey]*structs.Job{}, nodeCache: map[string]*structs.Node{}, strings: map[string]string{}}
+	txn := s.db.Txn(true) // first: it holds the writer lock, so base stays current
+	return &writeTxn{
+		Txn: txn, base: s.db.Txn(false), pending: map[pendingKey]interface{}{},
+		index: index, store: s, tables: map[string]bool{}, jobsDirty: map[jobKey]bool{},
+		jobCache: map[jobVersionKey]*structs.Job{}, nodeCache: map[string]*structs.Node{}, strings: map[string]string{},
+	}
 }
 
 // update runs fn in one write transaction at index and commits it only if
