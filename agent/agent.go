@@ -214,6 +214,13 @@ func (a *Agent) shutdown() error {
 			errs = append(errs, fmt.Errorf("stop client: %w", err))
 		}
 	}
+	if a.server != nil && a.cfg.leaveOnTerminate() {
+		if l, ok := a.server.(interface{ Leave() error }); ok {
+			if err := l.Leave(); err != nil {
+				a.logger.Warn("leave the cluster", "error", err)
+			}
+		}
+	}
 	if a.server != nil {
 		if err := a.server.Shutdown(); err != nil {
 			errs = append(errs, fmt.Errorf("stop server: %w", err))

@@ -30,6 +30,7 @@ func (a *Agent) startClient() (clientHandle, error) {
 		Options:          cc.Options,
 		RawExecEnabled:   c.DevMode || cc.rawExecEnabled(),
 		HostVolumes:      cc.HostVolumes,
+		ChrootEnv:        cc.ChrootEnv,
 		ReservedCPU:      cc.Reserved.CPU,
 		ReservedMemoryMB: cc.Reserved.MemoryMB,
 		ReservedDiskMB:   cc.Reserved.DiskMB,
@@ -39,6 +40,7 @@ func (a *Agent) startClient() (clientHandle, error) {
 		NetworkInterface: cc.NetworkInterface,
 		CPUTotalCompute:  cc.CPUTotalCompute,
 		MemoryTotalMB:    cc.MemoryTotalMB,
+		GCMaxAllocs:      cc.GCMaxAllocs,
 		// A dev agent's data dir is temporary: leave no task behind it.
 		StopTasksOnShutdown: c.DevMode,
 		Logger:              a.logger.With("component", "client"),

@@ -34,6 +34,12 @@ type Config struct {
 	Advertise Advertise
 	Server    *ServerConfig
 	Client    *ClientConfig
+	// Encrypt is the base64 gossip encryption key; LeaveOnTerminate (nil:
+	// true for servers) makes Shutdown leave the cluster first; Autopilot
+	// is the autopilot block (config_cluster.go).
+	Encrypt          string
+	LeaveOnTerminate *bool
+	Autopilot        *AutopilotConfig
 	// Files lists the config files this Config was loaded from.
 	Files []string
 }
@@ -63,6 +69,7 @@ type ServerConfig struct {
 	// before marking its node down.
 	HeartbeatGrace time.Duration
 	RetryJoin      []string
+	ServerClusterConfig
 }
 
 // ClientConfig is the client block.
@@ -73,8 +80,11 @@ type ClientConfig struct {
 	NodePool  string
 	Meta      map[string]string
 	// Options are driver and client options, e.g. "driver.raw_exec.enable".
-	Options          map[string]string
-	HostVolumes      map[string]*structs.ClientHostVolumeConfig
+	Options     map[string]string
+	HostVolumes map[string]*structs.ClientHostVolumeConfig
+	// ChrootEnv is what exec tasks see of the host (host path -> path in
+	// the container); empty means the driver's default.
+	ChrootEnv        map[string]string
 	Reserved         Reserved
 	NetworkInterface string
 	MinDynamicPort   int
@@ -82,6 +92,9 @@ type ClientConfig struct {
 	// CPUTotalCompute and MemoryTotalMB replace the fingerprinted capacity.
 	CPUTotalCompute int
 	MemoryTotalMB   int
+	// GCMaxAllocs is how many finished allocs the client keeps on disk
+	// (Nomad's gc_max_allocs); 0 is the client's default.
+	GCMaxAllocs int
 }
 
 // Reserved is what a client holds back from scheduling.
@@ -154,6 +167,7 @@ func (c *Config) Merge(other *Config) *Config {
 	setStr(&out.Advertise.Serf, other.Advertise.Serf)
 	out.Server = out.Server.merge(other.Server)
 	out.Client = out.Client.merge(other.Client)
+	mergeCluster(out, other)
 	out.Files = append(out.Files, other.Files...)
 	return out
 }
@@ -176,6 +190,7 @@ func (s *ServerConfig) merge(o *ServerConfig) *ServerConfig {
 	if len(o.RetryJoin) > 0 {
 		out.RetryJoin = append([]string(nil), o.RetryJoin...)
 	}
+	mergeServerCluster(out, o)
 	return out
 }
 
@@ -185,6 +200,7 @@ func (c *ClientConfig) merge(o *ClientConfig) *ClientConfig {
 		*out = *c
 		out.Servers = append([]string(nil), c.Servers...)
 		out.Meta, out.Options = maps.Clone(c.Meta), maps.Clone(c.Options)
+		out.ChrootEnv = maps.Clone(c.ChrootEnv)
 		out.HostVolumes = copyHostVolumes(c.HostVolumes)
 	}
 	if o == nil {
@@ -198,6 +214,9 @@ func (c *ClientConfig) merge(o *ClientConfig) *ClientConfig {
 	setStr(&out.NodePool, o.NodePool)
 	out.Meta = mergeMap(out.Meta, o.Meta)
 	out.Options = mergeMap(out.Options, o.Options)
+	if len(o.ChrootEnv) > 0 { // replaced, not merged: it is the whole root
+		out.ChrootEnv = maps.Clone(o.ChrootEnv)
+	}
 	for name, v := range o.HostVolumes {
 		if out.HostVolumes == nil {
 			out.HostVolumes = map[string]*structs.ClientHostVolumeConfig{}
@@ -214,6 +233,7 @@ func (c *ClientConfig) merge(o *ClientConfig) *ClientConfig {
 	setInt(&out.MaxDynamicPort, o.MaxDynamicPort)
 	setInt(&out.CPUTotalCompute, o.CPUTotalCompute)
 	setInt(&out.MemoryTotalMB, o.MemoryTotalMB)
+	setInt(&out.GCMaxAllocs, o.GCMaxAllocs)
 	return out
 }
 
@@ -286,6 +306,7 @@ func (c *Config) Validate() error {
 	if server {
 		errs = append(errs, c.Server.validate()...)
 	}
+	errs = append(errs, c.validateCluster()...)
 	if client {
 		errs = append(errs, c.Client.validate(server)...)
 	}
@@ -326,6 +347,11 @@ func (c *ClientConfig) validate(localServer bool) []error {
 	for name, v := range c.HostVolumes {
 		if v.Path == "" {
 			errs = append(errs, fmt.Errorf("client.host_volume %q: path is required", name))
+		}
+	}
+	for host, ctr := range c.ChrootEnv {
+		if !strings.HasPrefix(host, "/") || !strings.HasPrefix(ctr, "/") {
+			errs = append(errs, fmt.Errorf("client.chroot_env: %q = %q: both the host path and the task path must be absolute", host, ctr))
 		}
 	}
 	if c.Reserved.CPU < 0 || c.Reserved.MemoryMB < 0 || c.Reserved.DiskMB < 0 {

@@ -102,6 +102,10 @@ type fileConfig struct {
 	Server     *fileServer  `hcl:"server,block"`
 	Client     *fileClient  `hcl:"client,block"`
 	Plugins    []filePlugin `hcl:"plugin,block"`
+	// Cluster keys (config_cluster.go).
+	Encrypt          string         `hcl:"encrypt,optional"`
+	LeaveOnTerminate *bool          `hcl:"leave_on_terminate,optional"`
+	Autopilot        *fileAutopilot `hcl:"autopilot,block"`
 }
 
 // filePlugin is Nomad's plugin "name" { config { ... } } block. drover
@@ -134,11 +138,17 @@ type fileServer struct {
 	NumSchedulers   int             `hcl:"num_schedulers,optional"`
 	HeartbeatGrace  string          `hcl:"heartbeat_grace,optional"`
 	ServerJoin      *fileServerJoin `hcl:"server_join,block"`
-	DefRange        hcl.Range       `hcl:",def_range"`
+	// Raft snapshot keys (config_cluster.go).
+	RaftSnapshotThreshold int       `hcl:"raft_snapshot_threshold,optional"`
+	RaftTrailingLogs      int       `hcl:"raft_trailing_logs,optional"`
+	RaftSnapshotInterval  string    `hcl:"raft_snapshot_interval,optional"`
+	DefRange              hcl.Range `hcl:",def_range"`
 }
 
 type fileServerJoin struct {
-	RetryJoin []string `hcl:"retry_join,optional"`
+	RetryJoin     []string `hcl:"retry_join,optional"`
+	StartJoin     []string `hcl:"start_join,optional"`
+	RetryInterval string   `hcl:"retry_interval,optional"`
 }
 
 type fileClient struct {
@@ -153,6 +163,7 @@ type fileClient struct {
 	MaxDynamicPort   int              `hcl:"max_dynamic_port,optional"`
 	CPUTotalCompute  int              `hcl:"cpu_total_compute,optional"`
 	MemoryTotalMB    int              `hcl:"memory_total_mb,optional"`
+	GCMaxAllocs      int              `hcl:"gc_max_allocs,optional"`
 	// Remain holds meta and options, which may be blocks or attributes.
 	Remain hcl.Body `hcl:",remain"`
 }
@@ -200,6 +211,9 @@ func (fc *fileConfig) toConfig() (*Config, error) {
 			return nil, err
 		}
 	}
+	if err := fc.clusterToConfig(c); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -235,15 +249,17 @@ func (fs *fileServer) toConfig() (*ServerConfig, error) {
 }
 
 func (fc *fileClient) toConfig() (*ClientConfig, error) {
-	meta, options, err := decodeClientMaps(fc.Remain)
+	cm, err := decodeClientMaps(fc.Remain)
 	if err != nil {
 		return nil, err
 	}
+	meta, options := cm["meta"], cm["options"]
 	c := &ClientConfig{
 		Enabled: fc.Enabled, Servers: fc.Servers, NodeClass: fc.NodeClass, NodePool: fc.NodePool,
 		Meta: meta, Options: options, NetworkInterface: fc.NetworkInterface,
 		MinDynamicPort: fc.MinDynamicPort, MaxDynamicPort: fc.MaxDynamicPort,
 		CPUTotalCompute: fc.CPUTotalCompute, MemoryTotalMB: fc.MemoryTotalMB,
+		ChrootEnv: cm["chroot_env"], GCMaxAllocs: fc.GCMaxAllocs,
 	}
 	if fc.Reserved != nil {
 		r := fc.Reserved
@@ -259,13 +275,14 @@ func (fc *fileClient) toConfig() (*ClientConfig, error) {
 }
 
 // clientMapNames are the client keys that hold free-form string maps. They
-// may be written as blocks (meta { k = "v" }) or attributes
-// (options = { "driver.raw_exec.enable" = "1" }).
-var clientMapNames = []string{"meta", "options"}
+// may be written as blocks (meta { k = "v" }) or attributes (options = {
+// "driver.raw_exec.enable" = "1" }); keys that are paths need the
+// attribute form: chroot_env = { "/usr" = "/usr" }.
+var clientMapNames = []string{"meta", "options", "chroot_env"}
 
-// decodeClientMaps decodes meta and options from what gohcl left over, and
-// rejects anything else there with its position.
-func decodeClientMaps(body hcl.Body) (meta, options map[string]string, err error) {
+// decodeClientMaps decodes the clientMapNames maps from what gohcl left
+// over, and rejects anything else there with its position.
+func decodeClientMaps(body hcl.Body) (map[string]map[string]string, error) {
 	out := map[string]map[string]string{}
 	schema := &hcl.BodySchema{}
 	for _, n := range clientMapNames {
@@ -273,16 +290,16 @@ func decodeClientMaps(body hcl.Body) (meta, options map[string]string, err error
 	}
 	content, rest, diags := body.PartialContent(schema)
 	if diags.HasErrors() {
-		return nil, nil, diagError(diags)
+		return nil, diagError(diags)
 	}
 	for _, b := range content.Blocks {
 		attrs, diags := b.Body.JustAttributes()
 		if diags.HasErrors() {
-			return nil, nil, diagError(diags)
+			return nil, diagError(diags)
 		}
 		m, err := attrsToMap(attrs)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		out[b.Type] = mergeMap(out[b.Type], m)
 	}
@@ -292,16 +309,16 @@ func decodeClientMaps(body hcl.Body) (meta, options map[string]string, err error
 	}
 	attrContent, diags := rest.Content(attrSchema)
 	if diags.HasErrors() {
-		return nil, nil, diagError(diags)
+		return nil, diagError(diags)
 	}
 	for name, a := range attrContent.Attributes {
 		var m map[string]string
 		if diags := gohcl.DecodeExpression(a.Expr, nil, &m); diags.HasErrors() {
-			return nil, nil, diagError(diags)
+			return nil, diagError(diags)
 		}
 		out[name] = mergeMap(out[name], m)
 	}
-	return out["meta"], out["options"], nil
+	return out, nil
 }
 
 // attrsToMap evaluates attributes as strings.

@@ -97,6 +97,9 @@ func (s *httpServer) routes(mux *http.ServeMux) {
 		handle(m+" /v1/validate/job", s.jobValidate)
 		handle(m+" /v1/job/{id}", s.jobRegister)
 		handle(m+" /v1/job/{id}/evaluate", s.jobEvaluate)
+		handle(m+" /v1/job/{id}/plan", s.jobPlan)
+		handle(m+" /v1/job/{id}/scale", s.jobScale)
+		handle(m+" /v1/operator/scheduler/configuration", s.operatorSchedulerSet)
 	}
 	handle("GET /v1/jobs", s.jobsList)
 	handle("GET /v1/job/{id}", s.jobGet)
@@ -105,6 +108,8 @@ func (s *httpServer) routes(mux *http.ServeMux) {
 	handle("GET /v1/job/{id}/evaluations", s.jobEvaluations)
 	handle("GET /v1/job/{id}/versions", s.jobVersions)
 	handle("GET /v1/job/{id}/summary", s.jobSummary)
+	handle("GET /v1/job/{id}/scale", s.jobScaleStatus)
+	handle("GET /v1/operator/scheduler/configuration", s.operatorSchedulerGet)
 
 	handle("GET /v1/allocations", s.allocsList)
 	handle("GET /v1/allocation/{id}", s.allocGet)
@@ -119,6 +124,9 @@ func (s *httpServer) routes(mux *http.ServeMux) {
 	handle("GET /v1/status/peers", s.statusPeers)
 	handle("GET /v1/agent/self", s.agentSelf)
 	handle("GET /v1/agent/health", s.agentHealth)
+	s.clusterRoutes(mux, handle)
+	s.registerClientRoutes(mux, handle)
+	handle("PUT /v1/system/gc", s.systemGC)
 }
 
 // wrap turns a handlerFunc into an http.Handler: JSON out, errors mapped.

@@ -81,6 +81,9 @@ func (s *httpServer) blockingRead(w http.ResponseWriter, r *http.Request, o quer
 	if s.srv == nil {
 		return nil, errNoServer
 	}
+	if err := s.consistentRead(r); err != nil {
+		return nil, err
+	}
 	st := s.srv.State()
 	query := func(ws memdb.WatchSet, st *state.StateStore) (any, uint64, error) {
 		var index uint64

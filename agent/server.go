@@ -31,6 +31,9 @@ func (a *Agent) startServer() (serverHandle, error) {
 	if c.Ports.RPC != 0 || c.Advertise.RPC != "" {
 		cfg.RPCAdvertise = advertiseAddr(c.Advertise.RPC, c.BindAddr, c.Ports.RPC)
 	}
+	if err := a.clusterServerConfig(&cfg); err != nil {
+		return nil, err
+	}
 	s, err := server.New(&cfg)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		return nil, fmt.Errorf("start server: %w: ports.rpc %d (or the Raft port, rpc + 100) is in use, probably by another agent: stop it or set %s",

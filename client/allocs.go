@@ -143,7 +143,7 @@ func (c *Client) runAlloc(a *structs.Allocation) {
 		c.logger.Error("persist alloc; a client restart will forget it", "alloc_id", a.ID, "error", err)
 	}
 	c.logger.Info("starting alloc", "alloc_id", a.ID, "name", a.Name)
-	go ar.Run()
+	go func() { ar.Run(); c.gcTerminalAllocs() }()
 	c.markDirty(a.ID)
 }
 
@@ -170,12 +170,7 @@ func (c *Client) removeAlloc(ar *allocrunner.AllocRunner) {
 		if c.ctx.Err() != nil {
 			return // shutting down: leave its state for the next client
 		}
-		if err := c.db.DeleteAllocation(ar.ID()); err != nil {
-			c.logger.Warn("delete alloc state", "alloc_id", ar.ID(), "error", err)
-		}
-		if err := ar.Destroy(); err != nil {
-			c.logger.Warn("destroy alloc dir", "alloc_id", ar.ID(), "error", err)
-		}
+		c.destroyAlloc(ar)
 	})
 }
 
@@ -195,7 +190,7 @@ func (c *Client) restoreAllocs() {
 			c.logger.Error("restore alloc", "alloc_id", a.ID, "error", err)
 		}
 		ar.Update(a) // applies a stop the servers asked for before the restart
-		go ar.Run()
+		go func() { ar.Run(); c.gcTerminalAllocs() }()
 		c.markDirty(a.ID)
 	}
 	if len(allocs) > 0 {

@@ -91,7 +91,7 @@ func New(cfg *Config) (*Client, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	c.drivers = buildDrivers(cfg, c.now)
+	c.drivers = buildDrivers(cfg, c.now, c.logger)
 	c.hostEnv = hostEnv(cfg.Options)
 	node, err := c.buildNode()
 	if err != nil {
@@ -117,6 +117,7 @@ func New(cfg *Config) (*Client, error) {
 	c.goLoop(c.heartbeatLoop)
 	c.goLoop(c.watchLoop)
 	c.goLoop(c.updateLoop)
+	c.goLoop(c.sessionLoop)
 	return c, nil
 }
 

@@ -20,8 +20,11 @@ type Config struct {
 	Meta       map[string]string
 	Options    map[string]string
 	// RawExecEnabled turns on the raw_exec driver (-dev enables it).
-	RawExecEnabled   bool
-	HostVolumes      map[string]*structs.ClientHostVolumeConfig
+	RawExecEnabled bool
+	HostVolumes    map[string]*structs.ClientHostVolumeConfig
+	// ChrootEnv maps host paths to paths in exec tasks' root filesystems
+	// (Nomad's chroot_env); nil is /bin /etc /lib /lib64 /sbin /usr.
+	ChrootEnv        map[string]string
 	ReservedCPU      int
 	ReservedMemoryMB int
 	ReservedDiskMB   int
@@ -39,6 +42,9 @@ type Config struct {
 	// agents set it: their data dir is temporary, so nothing could recover
 	// the tasks.
 	StopTasksOnShutdown bool
-	Logger              *slog.Logger
-	Now                 func() time.Time
+	// GCMaxAllocs is how many finished allocs the client keeps; 0 means
+	// DefaultGCMaxAllocs.
+	GCMaxAllocs int
+	Logger      *slog.Logger
+	Now         func() time.Time
 }

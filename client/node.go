@@ -2,26 +2,59 @@ package client
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/droverhq/drover/client/drivers"
+	execdriver "github.com/droverhq/drover/client/drivers/exec"
 	"github.com/droverhq/drover/client/drivers/mock"
 	"github.com/droverhq/drover/client/drivers/rawexec"
 	"github.com/droverhq/drover/client/fingerprint"
+	"github.com/droverhq/drover/client/logmon"
 	"github.com/droverhq/drover/structs"
 )
 
 // buildDrivers makes the client's drivers. mock is always present (tests,
-// scale simulation); raw_exec runs tasks only when enabled.
-func buildDrivers(cfg *Config, now func() time.Time) map[string]drivers.Driver {
+// scale simulation); raw_exec runs tasks only when enabled; exec runs
+// tasks in containers when the host allows (its fingerprint says why not).
+// Both re-execute this binary (logmon.SelfExecutable: not a test binary)
+// as helper processes that outlive the agent. The options
+// "driver.allowlist" and "driver.denylist" (comma-separated names, as
+// Nomad's) leave drivers out: a scale simulator running many clients in
+// one process keeps only mock, so that no client probes for containers.
+func buildDrivers(cfg *Config, now func() time.Time, logger *slog.Logger) map[string]drivers.Driver {
 	rawExec := cfg.RawExecEnabled || truthy(cfg.Options["driver.raw_exec.enable"])
-	list := []drivers.Driver{mock.New(now), rawexec.New(rawExec, now)}
+	self := logmon.SelfExecutable()
+	list := []drivers.Driver{
+		mock.New(now),
+		rawexec.NewWithOptions(rawexec.Options{Enabled: rawExec, Now: now, LogCollector: self}),
+		execdriver.New(execdriver.Options{
+			StateDir: filepath.Join(cfg.DataDir, "exec"), ChrootEnv: cfg.ChrootEnv,
+			Executable: self, Logger: logger.With("driver", execdriver.Name), Now: now,
+		}),
+	}
+	allow, deny := nameSet(cfg.Options["driver.allowlist"]), nameSet(cfg.Options["driver.denylist"])
 	out := make(map[string]drivers.Driver, len(list))
 	for _, d := range list {
+		if deny[d.Name()] || (len(allow) > 0 && !allow[d.Name()]) {
+			continue
+		}
 		out[d.Name()] = d
+	}
+	return out
+}
+
+// nameSet parses a comma-separated list ("mock, raw_exec").
+func nameSet(list string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range strings.Split(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out[n] = true
+		}
 	}
 	return out
 }
@@ -77,6 +110,11 @@ func (c *Client) buildNode() (*structs.Node, error) {
 		n.Drivers[name] = info
 		if info.Detected && info.Healthy {
 			n.Attributes["driver."+name] = "1"
+			for k, v := range info.Attributes {
+				n.Attributes[k] = v
+			}
+		} else if name == execdriver.Name {
+			c.logger.Warn("exec driver unavailable", "reason", info.HealthDescription)
 		}
 	}
 	return n, nil

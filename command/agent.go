@@ -112,6 +112,7 @@ func (m *Meta) runAgent(cfg *agent.Config) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	agent.BuildVersion = Version
 	a, err := agent.New(cfg, logger)
 	if err != nil {
 		return m.fail("starting agent", err)

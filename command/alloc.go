@@ -19,25 +19,28 @@ func (m *Meta) allocCommand() *cobra.Command {
 		Short: "Interact with allocations",
 	}
 	cmd.AddCommand(m.allocStatusCommand())
+	cmd.AddCommand(m.allocLogsCommand(), m.allocFSCommand(), m.allocExecCommand(),
+		m.allocRestartCommand(), m.allocStopCommand(), m.allocSignalCommand())
 	return cmd
 }
 
 func (m *Meta) allocStatusCommand() *cobra.Command {
-	var asJSON, verbose bool
+	var asJSON, verbose, stats bool
 	cmd := &cobra.Command{
 		Use:   "status <allocation>",
 		Short: "Show an allocation and its tasks",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return m.allocStatus(args[0], asJSON, verbose)
+			return m.allocStatus(args[0], asJSON, verbose, stats)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the allocation as JSON")
 	cmd.Flags().BoolVar(&verbose, "verbose", false, "show full IDs and placement metrics")
+	cmd.Flags().BoolVar(&stats, "stats", false, "show each task's cpu and memory usage")
 	return cmd
 }
 
-func (m *Meta) allocStatus(prefix string, asJSON, verbose bool) error {
+func (m *Meta) allocStatus(prefix string, asJSON, verbose, stats bool) error {
 	const doing = "getting allocation status"
 	c, err := m.client()
 	if err != nil {
@@ -55,6 +58,9 @@ func (m *Meta) allocStatus(prefix string, asJSON, verbose bool) error {
 		return writeJSON(m.Stdout, alloc)
 	}
 	m.printAlloc(alloc, verbose)
+	if stats {
+		m.printAllocStats(c, alloc.ID)
+	}
 	return nil
 }
 

@@ -115,7 +115,10 @@ func (m *Meta) rootCommand() *cobra.Command {
 		m.evalCommand(),
 		m.allocCommand(),
 		m.nodeCommand(),
+		m.operatorCommand(),
+		m.serverCommand(),
 		m.statusCommand(),
+		m.systemCommand(),
 		m.versionCommand(),
 	)
 	return root

@@ -24,6 +24,8 @@ func (m *Meta) jobCommand() *cobra.Command {
 		m.jobInspectCommand(),
 		m.jobStopCommand(),
 		m.jobHistoryCommand(),
+		m.jobPlanCommand(),
+		m.jobScaleCommand(),
 	)
 	return cmd
 }

@@ -210,7 +210,7 @@ func writeScores(w io.Writer, m *api.AllocMetric) {
 			}
 		}
 	}
-	slices.Sort(names)
+	slices.SortFunc(names, compareScoreNames)
 	header := append([]string{"Node"}, names...)
 	header = append(header, "final score")
 	rows := make([][]string, 0, len(m.ScoreMetaData))
@@ -222,6 +222,23 @@ func writeScores(w io.Writer, m *api.AllocMetric) {
 		rows = append(rows, append(row, fmt.Sprintf("%.3g", s.NormScore)))
 	}
 	writeTable(w, header, rows)
+}
+
+// scoreOrder is the column order of the scores table, as Nomad prints it;
+// other score names follow alphabetically.
+var scoreOrder = []string{"binpack", "job-anti-affinity", "node-affinity", "allocation-spread", "node-reschedule-penalty"}
+
+func compareScoreNames(a, b string) int {
+	ia, ib := slices.Index(scoreOrder, a), slices.Index(scoreOrder, b)
+	switch {
+	case ia >= 0 && ib >= 0:
+		return ia - ib
+	case ia >= 0:
+		return -1
+	case ib >= 0:
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 // joinOrNone joins list with commas, "<none>" when empty.

@@ -42,7 +42,7 @@ func (m *Meta) anyStatus(prefix string, asJSON, verbose bool) error {
 	case "evaluation":
 		return m.evalStatus(prefix, asJSON, verbose)
 	case "allocation":
-		return m.allocStatus(prefix, asJSON, verbose)
+		return m.allocStatus(prefix, asJSON, verbose, false)
 	case "node":
 		return m.nodeStatus(prefix, asJSON, verbose)
 	}

@@ -94,7 +94,7 @@ func start(t *testing.T, addr, rpcAddr, readyPath string, args ...string) *agent
 		t.Fatal(err)
 	}
 	go func() { a.cmd.Wait(); close(a.exited) }()
-	t.Cleanup(func() { a.kill(syscall.SIGKILL) })
+	t.Cleanup(func() { a.kill(syscall.SIGTERM) }) // SIGTERM lets a dev agent stop its tasks
 	waitFor(t, 30*time.Second, func() error {
 		select {
 		case <-a.exited:

@@ -6,6 +6,7 @@ import (
 
 	memdb "github.com/hashicorp/go-memdb"
 
+	"github.com/droverhq/drover/rpc"
 	"github.com/droverhq/drover/server/state"
 	"github.com/droverhq/drover/structs"
 )
@@ -57,8 +58,8 @@ func (s *Server) nodeUpdateAlloc(ctx context.Context, req *structs.AllocUpdateRe
 	if len(req.Alloc) == 0 {
 		return nil, fmt.Errorf("update allocs: no allocations given: %w", structs.ErrInvalid)
 	}
-	if !s.IsLeader() {
-		return nil, s.notLeaderError()
+	if resp, ok, err := forwarded[structs.GenericResponse](ctx, s, rpc.FullMethod(rpc.NodeUpdateAlloc), req); ok {
+		return resp, err
 	}
 	updates, evals, err := s.clientUpdates(req.Alloc)
 	if err != nil {

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/hashicorp/serf/serf"
+
+	"github.com/droverhq/drover/structs"
 )
 
 // Defaults for Config fields left zero.
@@ -17,6 +20,10 @@ const (
 	DefaultRPCAddr        = "127.0.0.1:8647"
 	DefaultHeartbeatTTL   = 10 * time.Second
 	DefaultHeartbeatGrace = 10 * time.Second
+	// DefaultRetryJoinInterval spaces retry_join attempts.
+	DefaultRetryJoinInterval = 30 * time.Second
+	// DefaultLeaderWaitTimeout bounds a write's wait for a leader.
+	DefaultLeaderWaitTimeout = 5 * time.Second
 	// raftPortOffset puts Raft on the RPC port + 100 unless RaftAddr is set.
 	raftPortOffset = 100
 )
@@ -50,6 +57,41 @@ type Config struct {
 	// RaftConfig, if set, is used as the base Raft configuration (tests use
 	// short timeouts); LocalID, NotifyCh and Logger are always overwritten.
 	RaftConfig *raft.Config
+	// RaftSnapshotThreshold is how many log entries since the last
+	// snapshot trigger a new one (0: Raft's default, 8192); RaftTrailingLogs
+	// is how many entries a snapshot leaves in the log for slow followers
+	// (0: Raft's default, 10240); RaftSnapshotInterval is how often Raft
+	// checks the threshold (0: Raft's default, 2m).
+	RaftSnapshotThreshold uint64
+	RaftTrailingLogs      uint64
+	RaftSnapshotInterval  time.Duration
+
+	// SerfAddr is Serf's bind address ("host:port", port 0 picks one). Empty
+	// disables Serf: the server then forms a cluster of one.
+	SerfAddr string
+	// SerfAdvertise is the Serf address other servers dial; defaults to
+	// the bound address (an unspecified host becomes Raft's host).
+	SerfAdvertise string
+	// SerfConfig, if set, is the base Serf configuration (tests use fast
+	// gossip timings); names, tags, addresses and the event channel are
+	// always overwritten.
+	SerfConfig *serf.Config
+	// StartJoin are Serf addresses joined once at start; RetryJoin are
+	// joined again every RetryJoinInterval until one join succeeds.
+	StartJoin         []string
+	RetryJoin         []string
+	RetryJoinInterval time.Duration
+	// EncryptKey is the gossip encryption key (16, 24 or 32 bytes); nil
+	// gossips in the clear.
+	EncryptKey []byte
+	// Autopilot configures dead server cleanup (see autopilot.go); nil
+	// means structs.DefaultAutopilotConfig.
+	Autopilot *structs.AutopilotConfig
+	// LeaderWaitTimeout bounds how long a write on a server without a
+	// known leader waits for one before failing with "no cluster leader".
+	LeaderWaitTimeout time.Duration
+	// Build is the version reported in Serf tags.
+	Build string
 }
 
 // withDefaults returns a copy of c with every zero field defaulted.
@@ -85,6 +127,19 @@ func (c *Config) withDefaults() (*Config, error) {
 	}
 	if out.Now == nil {
 		out.Now = time.Now
+	}
+	if out.RetryJoinInterval <= 0 {
+		out.RetryJoinInterval = DefaultRetryJoinInterval
+	}
+	if out.LeaderWaitTimeout <= 0 {
+		out.LeaderWaitTimeout = DefaultLeaderWaitTimeout
+	}
+	setDefault(&out.Build, "dev")
+	if out.Autopilot == nil {
+		out.Autopilot = structs.DefaultAutopilotConfig()
+	}
+	if n := len(out.EncryptKey); n != 0 && n != 16 && n != 24 && n != 32 {
+		return nil, fmt.Errorf("server config: the gossip encryption key is %d bytes: it must be 16, 24 or 32 (drover operator keygen makes one)", n)
 	}
 	return &out, nil
 }

@@ -40,6 +40,8 @@ func (s *Server) serveRPC() {
 		rpc.AllocGetAllocs:      handle(s.allocGetAllocs),
 		rpc.NodeUpdateAlloc:     handle(s.nodeUpdateAlloc),
 	}), nil)
+	s.registerSessionService(s.grpc)
+	s.registerClusterService(s.grpc)
 	lis := s.rpcListener
 	s.goFunc(func() {
 		if err := s.grpc.Serve(lis); err != nil {

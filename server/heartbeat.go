@@ -114,28 +114,42 @@ func (s *Server) setNodeStatus(nodeID, status string) (uint64, error) {
 }
 
 // createNodeEvals creates one node-update eval per job with live
-// allocations on the node; it returns the index of the write, or 0 if there
-// was nothing to evaluate.
+// allocations on the node and per system or sysbatch job (see
+// system_evals.go), so system jobs follow nodes; it returns the index of the
+// write, or 0 if there was nothing to evaluate.
 func (s *Server) createNodeEvals(nodeID string, nodeIndex uint64) (uint64, error) {
 	allocs, err := s.state.AllocsByNode(nil, nodeID)
 	if err != nil {
 		return 0, err
 	}
+	system, err := s.systemJobs()
+	if err != nil {
+		return 0, err
+	}
 	seen := map[[2]string]bool{}
 	var evals []*structs.Evaluation
-	for _, a := range allocs {
-		key := [2]string{a.Namespace, a.JobID}
-		if a.TerminalStatus() || seen[key] {
-			continue
+	add := func(job *structs.Job) {
+		key := [2]string{job.Namespace, job.ID}
+		if seen[key] {
+			return
 		}
 		seen[key] = true
+		e := s.newEval(job, structs.EvalTriggerNodeUpdate)
+		e.NodeID, e.NodeModifyIndex = nodeID, nodeIndex
+		evals = append(evals, e)
+	}
+	for _, a := range allocs {
+		if a.TerminalStatus() || seen[[2]string{a.Namespace, a.JobID}] {
+			continue
+		}
 		job, err := s.state.JobByID(nil, a.Namespace, a.JobID)
 		if err != nil || job == nil {
 			continue
 		}
-		e := s.newEval(job, structs.EvalTriggerNodeUpdate)
-		e.NodeID, e.NodeModifyIndex = nodeID, nodeIndex
-		evals = append(evals, e)
+		add(job)
+	}
+	for _, job := range system {
+		add(job)
 	}
 	if len(evals) == 0 {
 		return 0, nil

@@ -14,6 +14,9 @@ func (s *Server) JobRegister(ctx context.Context, req *structs.JobRegisterReques
 	if req == nil || req.Job == nil {
 		return nil, fmt.Errorf("register job: the request has no Job: %w", structs.ErrInvalid)
 	}
+	if resp, ok, err := forwarded[structs.JobRegisterResponse](ctx, s, methodJobRegister, req); ok {
+		return resp, err
+	}
 	job := req.Job.Copy()
 	if job.Namespace == "" {
 		job.Namespace = req.Namespace
@@ -78,6 +81,9 @@ func (s *Server) JobDeregister(ctx context.Context, req *structs.JobDeregisterRe
 	if req == nil || req.JobID == "" {
 		return nil, fmt.Errorf("deregister job: JobID is required: %w", structs.ErrInvalid)
 	}
+	if resp, ok, err := forwarded[structs.JobDeregisterResponse](ctx, s, methodJobDeregister, req); ok {
+		return resp, err
+	}
 	ns := firstNonEmpty(req.Namespace, req.WriteRequest.Namespace, structs.DefaultNamespace)
 	job, err := s.state.JobByID(nil, ns, req.JobID)
 	if err != nil {
@@ -99,6 +105,13 @@ func (s *Server) JobDeregister(ctx context.Context, req *structs.JobDeregisterRe
 // JobEvaluate creates a new evaluation of a job, forcing the scheduler to
 // reconcile it with the cluster.
 func (s *Server) JobEvaluate(ctx context.Context, namespace, jobID string) (evalID string, index uint64, err error) {
+	fwd := &structs.JobEvaluateRequest{JobID: jobID, WriteRequest: structs.WriteRequest{Namespace: namespace}}
+	if resp, ok, err := forwarded[structs.JobEvaluateResponse](ctx, s, methodJobEvaluate, fwd); ok {
+		if err != nil {
+			return "", 0, err
+		}
+		return resp.EvalID, resp.Index, nil
+	}
 	ns := firstNonEmpty(namespace, structs.DefaultNamespace)
 	job, err := s.state.JobByID(nil, ns, jobID)
 	if err != nil {

@@ -90,6 +90,9 @@ func (s *Server) runLeader(ctx context.Context, done *sync.WaitGroup) {
 	}
 	s.leaderGo(done, func() { s.reapFailedEvals(ctx) })
 	s.leaderGo(done, func() { s.reapCanceledEvals(ctx) })
+	s.leaderGo(done, func() { s.reconcileLoop(ctx) })
+	s.leaderGo(done, func() { s.autopilotLoop(ctx) })
+	s.leaderGo(done, func() { s.runGC(ctx) })
 }
 
 // revokeLeadership stops the leader loops and empties the queues.

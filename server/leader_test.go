@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -42,9 +43,10 @@ func TestLeadershipRebuildsQueues(t *testing.T) {
 	waitAllocs(t, s, node.ID, 1)
 }
 
-func TestFollowerRejectsWrites(t *testing.T) {
+func TestWritesWithoutLeaderFail(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.BootstrapExpect = 2 // never bootstraps alone, so never leads
+	cfg.LeaderWaitTimeout = 100 * time.Millisecond
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -52,8 +54,8 @@ func TestFollowerRejectsWrites(t *testing.T) {
 	t.Cleanup(func() { s.Shutdown() })
 
 	_, err = s.JobRegister(context.Background(), &structs.JobRegisterRequest{Job: mockJob(1, 256)})
-	if !errors.Is(err, ErrNotLeader) {
-		t.Fatalf("got %v, want ErrNotLeader", err)
+	if !errors.Is(err, structs.ErrNoLeader) {
+		t.Fatalf("got %v, want ErrNoLeader", err)
 	}
 	var resp structs.NodeUpdateResponse
 	err = rpc.Call(context.Background(), dial(t, s), rpc.NodeRegister, &structs.NodeRegisterRequest{Node: mockNode(1024)}, &resp)

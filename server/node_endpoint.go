@@ -6,6 +6,7 @@ import (
 
 	memdb "github.com/hashicorp/go-memdb"
 
+	"github.com/droverhq/drover/rpc"
 	"github.com/droverhq/drover/server/state"
 	"github.com/droverhq/drover/structs"
 )
@@ -15,8 +16,8 @@ func (s *Server) nodeRegister(ctx context.Context, req *structs.NodeRegisterRequ
 	if req.Node == nil || req.Node.ID == "" {
 		return nil, fmt.Errorf("register node: Node.ID is required: %w", structs.ErrInvalid)
 	}
-	if !s.IsLeader() {
-		return nil, s.notLeaderError()
+	if resp, ok, err := forwarded[structs.NodeUpdateResponse](ctx, s, rpc.FullMethod(rpc.NodeRegister), req); ok {
+		return resp, err
 	}
 	existing, err := s.checkNodeSecret(req.Node.ID, req.Node.SecretID)
 	if err != nil {
@@ -27,7 +28,11 @@ func (s *Server) nodeRegister(ctx context.Context, req *structs.NodeRegisterRequ
 	if err != nil {
 		return nil, fmt.Errorf("register node %q: %w", node.ID, err)
 	}
-	if existing != nil && existing.TerminalStatus() {
+	stored, err := s.state.NodeByID(nil, node.ID)
+	if err != nil {
+		return nil, fmt.Errorf("register node %q: %w", node.ID, err)
+	}
+	if stored != nil && nodeChanged(existing, stored) {
 		if evalIndex, err := s.createNodeEvals(node.ID, index); err == nil && evalIndex > 0 {
 			index = evalIndex
 		}
@@ -68,7 +73,7 @@ func (s *Server) checkNodeSecret(nodeID, secret string) (*structs.Node, error) {
 func (s *Server) nodeResponse(nodeID string, index uint64) *structs.NodeUpdateResponse {
 	return &structs.NodeUpdateResponse{
 		HeartbeatTTL:  s.heartbeats.reset(nodeID),
-		Servers:       []string{s.rpcAddr},
+		Servers:       s.serverRPCAddrs(),
 		LeaderRPCAddr: s.Leader(),
 		WriteMeta:     structs.WriteMeta{Index: index},
 	}
@@ -83,8 +88,8 @@ func (s *Server) nodeUpdateStatus(ctx context.Context, req *structs.NodeUpdateSt
 		return nil, fmt.Errorf("update node %q: status %q is not one of ready, down, initializing: %w",
 			req.NodeID, req.Status, structs.ErrInvalid)
 	}
-	if !s.IsLeader() {
-		return nil, s.notLeaderError()
+	if resp, ok, err := forwarded[structs.NodeUpdateResponse](ctx, s, rpc.FullMethod(rpc.NodeUpdateStatus), req); ok {
+		return resp, err
 	}
 	node, err := s.checkNodeSecret(req.NodeID, req.SecretID)
 	if err != nil {
@@ -101,7 +106,7 @@ func (s *Server) nodeUpdateStatus(ctx context.Context, req *structs.NodeUpdateSt
 	}
 	if req.Status == structs.NodeStatusDown {
 		s.heartbeats.clear(req.NodeID)
-		return &structs.NodeUpdateResponse{Servers: []string{s.rpcAddr}, LeaderRPCAddr: s.Leader(),
+		return &structs.NodeUpdateResponse{Servers: s.serverRPCAddrs(), LeaderRPCAddr: s.Leader(),
 			WriteMeta: structs.WriteMeta{Index: index}}, nil
 	}
 	return s.nodeResponse(req.NodeID, index), nil

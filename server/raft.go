@@ -79,7 +79,12 @@ func (s *Server) newTransport(bindAddr string) (*raft.NetworkTransport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raft address %q: %w", bindAddr, err)
 	}
-	trans, err := raft.NewTCPTransportWithLogger(bindAddr, addr, raftMaxPool, raftTransportTimeo,
+	var advertise net.Addr = addr
+	if addr.Port == 0 {
+		// Port 0 picks a free port: advertise the one bound.
+		advertise = nil
+	}
+	trans, err := raft.NewTCPTransportWithLogger(bindAddr, advertise, raftMaxPool, raftTransportTimeo,
 		newHCLogger(s.logger, "raft-net"))
 	if err != nil {
 		return nil, fmt.Errorf("start raft transport on %s: %w", bindAddr, err)
@@ -95,22 +100,36 @@ func (s *Server) raftConfig(notifyCh chan bool) *raft.Config {
 	}
 	conf.LocalID = raft.ServerID(s.config.NodeName)
 	conf.NotifyCh = notifyCh
+	if s.config.RaftSnapshotThreshold > 0 {
+		conf.SnapshotThreshold = s.config.RaftSnapshotThreshold
+	}
+	if s.config.RaftTrailingLogs > 0 {
+		conf.TrailingLogs = s.config.RaftTrailingLogs
+	}
+	if s.config.RaftSnapshotInterval > 0 {
+		conf.SnapshotInterval = s.config.RaftSnapshotInterval
+	}
 	return conf
 }
 
 // maybeBootstrap writes the initial configuration (this server alone) when
 // the stores are empty and this server is to bootstrap alone. With
-// BootstrapExpect > 1 the cluster is formed by Serf once enough servers
-// have joined (not yet implemented).
+// BootstrapExpect > 1 and no state it marks the bootstrap pending: Serf
+// forms the cluster once enough servers have joined (membership.go).
 func (s *Server) maybeBootstrap(conf *raft.Config, parts *raftParts, snaps raft.SnapshotStore) error {
-	if s.config.BootstrapExpect != 1 {
-		return nil
-	}
 	has, err := raft.HasExistingState(parts.store, parts.store, snaps)
 	if err != nil {
 		return fmt.Errorf("check raft state: %w", err)
 	}
 	if has {
+		return nil
+	}
+	if s.config.BootstrapExpect != 1 {
+		if s.config.SerfAddr == "" {
+			s.logger.Warn("bootstrap_expect > 1 without Serf: this server will not bootstrap; it waits to be added to a cluster",
+				"bootstrap_expect", s.config.BootstrapExpect)
+		}
+		s.bootstrapPending.Store(true)
 		return nil
 	}
 	cfg := raft.Configuration{Servers: []raft.Server{{

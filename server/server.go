@@ -6,9 +6,11 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/hashicorp/serf/serf"
 	"google.golang.org/grpc"
 
 	"github.com/droverhq/drover/server/blocked"
@@ -42,6 +44,17 @@ type Server struct {
 	// blocked eval replaced them) to the leader's reaper, since the hook
 	// runs on the FSM goroutine and must not propose to Raft itself.
 	cancelEvals chan *structs.Evaluation
+	// sessions are the clients' reverse sessions (session.go).
+	sessions sessionRegistry
+
+	// Cluster membership (serf.go, membership.go, forward.go, autopilot.go).
+	serf             *serf.Serf      // nil when SerfAddr is empty
+	serfEvents       chan serf.Event // Serf's event channel
+	reconcileCh      chan struct{}   // nudges the leader's reconcile loop
+	bootstrapPending atomic.Bool     // waiting for bootstrap_expect servers
+	bootstrapMu      sync.Mutex      // serializes bootstrap attempts
+	conns            connPool        // gRPC connections to other servers
+	autopilot        autopilotState
 
 	leaderMu     sync.Mutex         // guards leaderCancel and leaderDone
 	leaderCancel context.CancelFunc // non-nil while leader loops run
@@ -63,7 +76,9 @@ func New(cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{config: cfg, logger: cfg.Logger.With("component", "server"), now: cfg.Now,
-		cancelEvals: make(chan *structs.Evaluation, 1024)}
+		cancelEvals: make(chan *structs.Evaluation, 1024), reconcileCh: make(chan struct{}, 1)}
+	ap := *cfg.Autopilot
+	s.autopilot.cfg.Store(&ap)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.setupState(); err != nil {
 		return nil, err
@@ -79,6 +94,13 @@ func New(cfg *Config) (*Server, error) {
 	s.parts, s.raft = parts, parts.raft
 	s.serveRPC()
 	s.goFunc(s.monitorLeadership)
+	if err := s.setupSerf(); err != nil {
+		s.Shutdown()
+		return nil, err
+	}
+	if s.bootstrapPending.Load() {
+		s.goFunc(s.bootstrapLoop)
+	}
 	s.logger.Info("server started", "rpc_addr", s.rpcAddr, "raft_addr", string(parts.transport.LocalAddr()))
 	return s, nil
 }
@@ -117,6 +139,12 @@ func (s *Server) Shutdown() error {
 		s.cancel()
 		s.revokeLeadership()
 		s.grpc.Stop()
+		if s.serf != nil {
+			if err := s.serf.Shutdown(); err != nil {
+				s.logger.Warn("shut down serf", "error", err)
+			}
+		}
+		s.conns.close()
 		s.shutdownErr = s.parts.close()
 		s.wg.Wait()
 	})
@@ -141,8 +169,11 @@ func (s *Server) Leader() string {
 	if addr == s.parts.transport.LocalAddr() {
 		return s.rpcAddr
 	}
-	// Other servers' RPC addresses come from Serf in a later change; until
-	// then the Raft address is the best name we have.
+	// Other servers' RPC addresses come from their Serf tags; without
+	// them the Raft address is the best name we have.
+	if rpcAddr := s.rpcAddrOfRaft(string(addr)); rpcAddr != "" {
+		return rpcAddr
+	}
 	return string(addr)
 }
 
@@ -181,5 +212,12 @@ func (s *Server) Stats() map[string]string {
 	out["leader_addr"] = s.Leader()
 	out["raft_addr"] = string(s.parts.transport.LocalAddr())
 	out["state.latest_index"] = fmt.Sprint(s.state.LatestIndex())
+	if s.serf != nil {
+		out["serf.members"] = fmt.Sprint(len(s.serverMembers()))
+		out["serf.alive_others"] = fmt.Sprint(s.aliveOthers())
+		out["serf.encrypted"] = fmt.Sprint(s.serf.EncryptionEnabled())
+		out["serf.addr"] = s.SerfAddr()
+	}
+	out["bootstrap_pending"] = fmt.Sprint(s.bootstrapPending.Load())
 	return out
 }

@@ -146,3 +146,21 @@ type SnapshotHeader struct {
 	Size   int64
 	Counts map[string]int
 }
+
+// WriteIndex is the Raft index of the write; through embedding, every
+// response that carries WriteMeta has it, so a server that forwarded a
+// write can wait until its own state has applied it (read your writes).
+func (w WriteMeta) WriteIndex() uint64 { return w.Index }
+
+// AllocStopRequest stops one allocation (server to server, when a
+// follower forwards `alloc stop` to the leader).
+type AllocStopRequest struct {
+	AllocID string
+	WriteRequest
+}
+
+// AllocStopResponse is the evaluation that replaces the allocation.
+type AllocStopResponse struct {
+	EvalID string
+	WriteMeta
+}

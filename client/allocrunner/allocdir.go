@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+
+	"github.com/moby/sys/mountinfo"
+	"golang.org/x/sys/unix"
 
 	"github.com/droverhq/drover/client/drivers"
 )
@@ -59,4 +63,27 @@ func (d allocDir) buildTask(task string) (*drivers.TaskConfig, error) {
 		}
 	}
 	return tc, nil
+}
+
+// unmountBelow detaches every mount at or below dir, deepest first.
+func unmountBelow(dir string) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil // no dir, no mounts
+	}
+	ms, err := mountinfo.GetMounts(mountinfo.PrefixFilter(real))
+	if err != nil || len(ms) == 0 {
+		return nil // no mount table (not Linux) or nothing mounted
+	}
+	points := make([]string, 0, len(ms))
+	for _, m := range ms {
+		points = append(points, m.Mountpoint)
+	}
+	slices.SortFunc(points, func(a, b string) int { return len(b) - len(a) })
+	for _, p := range points {
+		if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && err != unix.EINVAL {
+			return fmt.Errorf("unmount %s: %w", p, err)
+		}
+	}
+	return nil
 }

@@ -124,11 +124,69 @@ func (ar *AllocRunner) newTaskRunner(task *structs.Task, setupErr error) *taskru
 		}
 		tc.Env, tc.Config = env.Map(), env.Config(task.Config)
 		tc.Resources = taskResources(a, task)
+		tc.Logs = ar.logConfig(task)
+		tc.Mounts, setupErr = ar.volumeMounts(task)
 	}
 	return taskrunner.New(taskrunner.Config{
 		Alloc: ar.cfg.Alloc, Task: task, Driver: ar.cfg.Drivers[task.Driver], TaskConfig: tc, SetupErr: setupErr,
 		DB: ar.cfg.DB, Logger: ar.cfg.Logger, Now: ar.cfg.Now, After: ar.cfg.After, OnUpdate: ar.cfg.OnUpdate,
 	})
+}
+
+// logConfig is where the task's stdout and stderr go: rotated files in
+// alloc/logs per its logs block (nil when logs are disabled: the driver
+// then writes the unrotated paths).
+func (ar *AllocRunner) logConfig(task *structs.Task) *drivers.LogConfig {
+	lc := &drivers.LogConfig{Dir: ar.dir.logs(), MaxFiles: structs.DefaultLogMaxFiles, MaxFileSizeMB: structs.DefaultLogMaxFileSizeMB}
+	if l := task.LogConfig; l != nil {
+		if l.Disabled {
+			return nil
+		}
+		if l.MaxFiles > 0 {
+			lc.MaxFiles = l.MaxFiles
+		}
+		if l.MaxFileSizeMB > 0 {
+			lc.MaxFileSizeMB = l.MaxFileSizeMB
+		}
+	}
+	return lc
+}
+
+// volumeMounts resolves the task's volume_mount blocks: each names a
+// group volume of type "host" whose source is one of this client's
+// host_volume entries. A mount is read-only if the mount, the volume
+// request or the client's host volume says so.
+func (ar *AllocRunner) volumeMounts(task *structs.Task) ([]drivers.MountConfig, error) {
+	if len(task.VolumeMounts) == 0 {
+		return nil, nil
+	}
+	var groupVols map[string]*structs.VolumeRequest
+	for _, tg := range ar.cfg.Alloc.Job.TaskGroups {
+		if tg.Name == ar.cfg.Alloc.TaskGroup {
+			groupVols = tg.Volumes
+		}
+	}
+	var hostVols map[string]*structs.ClientHostVolumeConfig
+	if ar.cfg.Node != nil {
+		hostVols = ar.cfg.Node.HostVolumes
+	}
+	out := make([]drivers.MountConfig, 0, len(task.VolumeMounts))
+	for _, m := range task.VolumeMounts {
+		req := groupVols[m.Volume]
+		if req == nil {
+			return nil, fmt.Errorf("task %q: volume_mount: the group has no volume %q", task.Name, m.Volume)
+		}
+		if req.Type != "" && req.Type != "host" {
+			return nil, fmt.Errorf("task %q: volume %q: type %q is not supported: only \"host\" volumes are", task.Name, m.Volume, req.Type)
+		}
+		hv := hostVols[req.Source]
+		if hv == nil {
+			return nil, fmt.Errorf("task %q: volume %q: this client has no host_volume %q", task.Name, m.Volume, req.Source)
+		}
+		out = append(out, drivers.MountConfig{HostPath: hv.Path, TaskPath: m.Destination,
+			ReadOnly: m.ReadOnly || req.ReadOnly || hv.ReadOnly})
+	}
+	return out, nil
 }
 
 // taskResources is what the scheduler granted the task, else what it asked.
@@ -228,8 +286,14 @@ func (ar *AllocRunner) killAll(reason string) {
 // Kill stops every task; the runner ends once they have stopped.
 func (ar *AllocRunner) Kill(reason string) { ar.killAll(reason) }
 
-// Destroy removes the allocation's directory. Call it after WaitCh.
+// Destroy removes the allocation's directory. Call it after WaitCh. The
+// drivers unmount what they mounted there when they destroy their tasks;
+// anything still mounted below the dir (a driver that failed halfway) is
+// detached first, so that removing the dir never reaches into a mount.
 func (ar *AllocRunner) Destroy() error {
+	if err := unmountBelow(ar.dir.root); err != nil {
+		return fmt.Errorf("remove alloc dir of %s: %w", ar.id, err)
+	}
 	if err := os.RemoveAll(ar.dir.root); err != nil {
 		return fmt.Errorf("remove alloc dir of %s: %w", ar.id, err)
 	}

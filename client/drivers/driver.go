@@ -1,5 +1,5 @@
 // Package drivers defines the contract between the client's task runners and
-// the task drivers (mock, raw_exec, and later the libcontainer exec driver).
+// the task drivers (mock, raw_exec, and the libcontainer exec driver).
 //
 // A driver is long-lived: the client builds one value per driver name and
 // shares it between all of its task runners, so every method must be safe
@@ -16,7 +16,7 @@
 // After a client restart the task runner calls RecoverTask with the persisted
 // handle instead of StartTask; WaitTask etc. then work as before.
 //
-// How the coming libcontainer exec driver fits: StartTask launches a small
+// How the libcontainer exec driver fits: StartTask launches a small
 // per-task supervisor (setsid) that creates the container and records its
 // exit status; DriverState holds the container ID and the supervisor's
 // status file, so RecoverTask can re-attach and WaitTask can still learn
@@ -146,6 +146,30 @@ type TaskConfig struct {
 	SecretsDir    string // TaskDir/secrets
 	StdoutPath    string // append task stdout here ("" = discard)
 	StderrPath    string // append task stderr here ("" = discard)
+	// Logs, when set, replaces StdoutPath and StderrPath: the driver
+	// captures stdout and stderr into rotated files
+	// Logs.Dir/<Name>.stdout.N and .stderr.N (package logmon), in a
+	// process that outlives the agent. Its first files are the same paths
+	// as StdoutPath and StderrPath.
+	Logs *LogConfig
+	// Mounts are host directories to bind into the task (host volumes).
+	// Drivers that isolate the filesystem mount them; others ignore them.
+	Mounts []MountConfig
+}
+
+// LogConfig is where a task's logs go and how they rotate (the task's
+// logs { max_files max_file_size } block).
+type LogConfig struct {
+	Dir           string
+	MaxFiles      int
+	MaxFileSizeMB int
+}
+
+// MountConfig binds HostPath at TaskPath inside the task.
+type MountConfig struct {
+	HostPath string
+	TaskPath string
+	ReadOnly bool
 }
 
 // EnvList returns Env as "K=V" strings for exec.

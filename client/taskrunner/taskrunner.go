@@ -73,11 +73,13 @@ type TaskRunner struct {
 	detachOnce sync.Once
 	detachCh   chan struct{} // closed by Detach
 	waitCh     chan struct{} // closed when Run returns
+	restartCh  chan string   // Restart requests (ops.go); buffered 1
 
 	mu         sync.Mutex
 	state      *structs.TaskState  // guarded by mu
 	handle     *drivers.TaskHandle // recovered handle, guarded by mu
 	killReason string              // guarded by mu
+	running    *drivers.TaskHandle // the attempt now running (ops.go); guarded by mu
 }
 
 // New builds a task runner with a pending state.
@@ -99,7 +101,8 @@ func New(cfg Config) *TaskRunner {
 		logger:   cfg.Logger.With("alloc_id", cfg.Alloc.ID, "task", cfg.Task.Name),
 		restarts: newRestartTracker(restartPolicy(cfg.Alloc, cfg.Task), jobType(cfg.Alloc), cfg.Now()),
 		killCh:   make(chan struct{}), detachCh: make(chan struct{}), waitCh: make(chan struct{}),
-		state: &structs.TaskState{State: structs.TaskStatePending},
+		restartCh: make(chan string, 1),
+		state:     &structs.TaskState{State: structs.TaskStatePending},
 	}
 	return tr
 }
@@ -205,13 +208,19 @@ func (tr *TaskRunner) Run() {
 				continue
 			}
 		}
+		tr.setRunning(handle)
 		res, why := tr.wait(handle)
+		tr.setRunning(nil)
 		switch why {
 		case waitDetached:
 			return
 		case waitKilled:
 			tr.kill(handle)
 			return
+		case waitRestart:
+			tr.restartNow(handle)
+			handle = nil
+			continue
 		}
 		tr.exited(handle, res)
 		handle = nil
@@ -270,6 +279,7 @@ const (
 	waitExited waitOutcome = iota
 	waitKilled
 	waitDetached
+	waitRestart // Restart was asked (ops.go)
 )
 
 // wait blocks until the task exits, Kill or Detach.
@@ -290,6 +300,8 @@ func (tr *TaskRunner) wait(h *drivers.TaskHandle) (*drivers.ExitResult, waitOutc
 		return nil, waitKilled
 	case <-tr.detachCh:
 		return nil, waitDetached
+	case <-tr.restartCh:
+		return nil, waitRestart
 	}
 }
 

@@ -25,18 +25,20 @@ func handle[T any](apply func(s *state.StateStore, index uint64, req *T) error) 
 
 // commands maps each known message type to its handler.
 var commands = map[structs.MessageType]command{
-	structs.NodeRegisterRequestType:           handle(applyNodeRegister),
-	structs.NodeDeregisterRequestType:         handle(applyNodeDeregister),
-	structs.NodeUpdateStatusRequestType:       handle(applyNodeStatus),
-	structs.NodeUpdateEligibilityRequestType:  handle(applyNodeEligibility),
-	structs.JobRegisterRequestType:            handle(applyJobRegister),
-	structs.JobDeregisterRequestType:          handle(applyJobDeregister),
-	structs.EvalUpdateRequestType:             handle(applyEvalUpdate),
-	structs.EvalDeleteRequestType:             handle(applyEvalDelete),
-	structs.AllocClientUpdateRequestType:      handle(applyAllocClientUpdate),
-	structs.ApplyPlanResultsRequestType:       handle(applyPlanResults),
-	structs.DeploymentStatusUpdateRequestType: handle(applyDeploymentStatus),
-	structs.JobStabilityRequestType:           handle(applyJobStability),
+	structs.NodeRegisterRequestType:                 handle(applyNodeRegister),
+	structs.NodeDeregisterRequestType:               handle(applyNodeDeregister),
+	structs.NodeUpdateStatusRequestType:             handle(applyNodeStatus),
+	structs.NodeUpdateEligibilityRequestType:        handle(applyNodeEligibility),
+	structs.JobRegisterRequestType:                  handle(applyJobRegister),
+	structs.JobDeregisterRequestType:                handle(applyJobDeregister),
+	structs.EvalUpdateRequestType:                   handle(applyEvalUpdate),
+	structs.EvalDeleteRequestType:                   handle(applyEvalDelete),
+	structs.AllocClientUpdateRequestType:            handle(applyAllocClientUpdate),
+	structs.ApplyPlanResultsRequestType:             handle(applyPlanResults),
+	structs.DeploymentStatusUpdateRequestType:       handle(applyDeploymentStatus),
+	structs.JobStabilityRequestType:                 handle(applyJobStability),
+	structs.AllocUpdateDesiredTransitionRequestType: handle(applyAllocDesiredTransition),
+	structs.SchedulerConfigRequestType:              handle(applySchedulerConfig),
 }
 
 func applyNodeRegister(s *state.StateStore, index uint64, req *structs.NodeRegisterRequest) error {

@@ -60,6 +60,9 @@ func TaskConfig(t *testing.T, name string, cfg map[string]interface{}) *drivers.
 		LocalDir: filepath.Join(taskDir, "local"), SecretsDir: filepath.Join(taskDir, "secrets"),
 		StdoutPath: filepath.Join(dir, "alloc", "logs", name+".stdout.0"),
 		StderrPath: filepath.Join(dir, "alloc", "logs", name+".stderr.0"),
+		// Rotated logs, as the alloc runner asks: their first files are
+		// StdoutPath and StderrPath.
+		Logs: &drivers.LogConfig{Dir: filepath.Join(dir, "alloc", "logs"), MaxFiles: 3, MaxFileSizeMB: 1},
 	}
 }
 

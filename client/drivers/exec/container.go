@@ -90,6 +90,17 @@ func mounts(s *launchSpec, binds [][2]string) []*configs.Mount {
 			m = append(m, &configs.Mount{Source: t.host, Destination: t.ctr, Device: "bind", Flags: t.flags})
 		}
 	}
+	// Host volumes last, so that one may sit below /alloc or /local.
+	vols := append([]specMount(nil), s.Mounts...)
+	sort.Slice(vols, func(i, j int) bool { return vols[i].Ctr < vols[j].Ctr })
+	for _, v := range vols {
+		cm := &configs.Mount{Source: v.Host, Destination: v.Ctr, Device: "bind", Flags: rwBind}
+		if v.ReadOnly {
+			cm.Flags = roBind | unix.MS_NOSUID | unix.MS_NODEV
+			cm.RecAttr = &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+		}
+		m = append(m, cm)
+	}
 	return m
 }
 

@@ -27,11 +27,18 @@
 //  2. The supervisor builds the root filesystem directory, creates the
 //     container with libcontainer, which re-executes the binary once more as
 //     `init` (libcontainer's nsenter code and Init, reached through Main),
-//     and that init execs the task's command as the container's PID 1. The
-//     task's stdout and stderr are the log files themselves (*os.File), so
-//     no process copies them.
+//     and that init execs the task's command as the container's PID 1.
+//     The task's stdout and stderr are the write ends of two pipes (real
+//     *os.File values, so libcontainer pumps nothing through the agent);
+//     the supervisor copies the read ends into rotated files in alloc/logs
+//     (<task>.stdout.N, <task>.stderr.N, per logs { max_files
+//     max_file_size }; see package logmon). The supervisor outlives the
+//     agent, so a task keeps logging, and its logs keep rotating, while no
+//     agent runs. Without TaskConfig.Logs the task writes StdoutPath and
+//     StderrPath directly.
 //  3. The supervisor reports the container's PID to the agent over a pipe,
-//     then waits on the container, watches for OOM kills, writes the exit
+//     then waits on the container, watches for OOM kills, drains the
+//     task's logs (at most 5s after its end), writes the exit
 //     status to status.json, destroys the container (cgroups and
 //     libcontainer state) and exits.
 //  4. The agent learns the end of a task from the supervisor's exit (its own
@@ -62,7 +69,11 @@
 //     writable files, where artifacts and templates land), its secrets dir
 //     at /secrets (a tmpfs, mode 0700), the group's alloc dir at /alloc;
 //     /proc, /dev (tmpfs + the usual devices), /dev/pts, /dev/shm, /sys (ro)
-//     and /tmp (tmpfs). Environment values that name the host's alloc,
+//     and /tmp (tmpfs). Host volumes (TaskConfig.Mounts, from the job's
+//     volume_mount blocks) are bound at their destinations, read-only when
+//     the mount, the group's volume or the client's host_volume says so;
+//     a destination inside a read-only chroot_env directory must already
+//     exist there. Environment values that name the host's alloc,
 //     local or secrets paths are rewritten to the container's paths.
 //   - cgroups at /drover/<alloc>/<task> (outside the agent's own cgroup): a
 //     hard memory limit (memory_max when set, memory as the reservation), cpu

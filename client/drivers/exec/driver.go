@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/droverhq/drover/client/drivers"
+	"github.com/droverhq/drover/client/logmon"
 	"github.com/droverhq/drover/structs"
 )
 
@@ -40,7 +41,9 @@ type Options struct {
 	// nil means /bin /etc /lib /lib64 /sbin /usr at the same paths.
 	ChrootEnv map[string]string
 	// Executable is the binary re-executed as supervisor and container
-	// init; it must call Main first thing. "" means this process's binary.
+	// init; it must call Main first thing. "" means this process's binary,
+	// unless that is a Go test binary (it would run its tests instead): the
+	// driver is then unusable and its fingerprint says so.
 	Executable string
 	// Logger; nil discards.
 	Logger *slog.Logger
@@ -80,7 +83,7 @@ func New(opts Options) *Driver {
 		d.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if d.exe == "" {
-		d.exe, _ = os.Executable()
+		d.exe = logmon.SelfExecutable() // "" in a test binary: see checkHost
 	}
 	switch {
 	case d.pidsLimit == 0:

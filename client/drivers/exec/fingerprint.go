@@ -62,6 +62,9 @@ func (d *Driver) checkHost() error {
 			return fmt.Errorf("exec: the kernel has no %s namespaces (%v)", ns, err)
 		}
 	}
+	if d.exe == "" {
+		return errors.New("exec: no binary to re-execute as the container init (a Go test binary cannot be; set Options.Executable)")
+	}
 	if _, err := os.Stat(d.exe); err != nil {
 		return fmt.Errorf("exec: cannot re-execute the agent binary %q: %v", d.exe, err)
 	}

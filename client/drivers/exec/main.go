@@ -5,6 +5,8 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer"
 
+	"github.com/droverhq/drover/client/logmon"
+
 	// nsenter's C constructor runs at every start of the binary and, when
 	// libcontainer's init pipe variable is set, joins the container's
 	// namespaces before the Go runtime starts.
@@ -21,8 +23,9 @@ const supervisorArg = "__drover_task_supervisor"
 // re-executes (as `<binary> init`).
 const initPipeEnv = "_LIBCONTAINER_INITPIPE"
 
-// Main runs the branches of the binary that the exec driver re-executes:
-// the container init and the task supervisor. main() calls it first:
+// Main runs the branches of the binary that the client re-executes: the
+// container init, the task supervisor, and the log collector of raw_exec
+// tasks (logmon.RunCollector). main() calls it first:
 //
 //	if handled, code := exec.Main(os.Args); handled {
 //		os.Exit(code)
@@ -32,6 +35,9 @@ const initPipeEnv = "_LIBCONTAINER_INITPIPE"
 func Main(args []string) (handled bool, exitCode int) {
 	if len(args) > 1 && args[1] == "init" && os.Getenv(initPipeEnv) != "" {
 		libcontainer.Init() // never returns
+	}
+	if len(args) > 1 && args[1] == logmon.CollectorArg {
+		return true, logmon.RunCollector(args[2:])
 	}
 	if len(args) > 1 && args[1] == supervisorArg {
 		if len(args) != 3 {

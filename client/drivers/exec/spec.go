@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/droverhq/drover/client/drivers"
+	"github.com/droverhq/drover/client/logmon"
 	"github.com/droverhq/drover/structs"
 )
 
@@ -50,6 +51,11 @@ type launchSpec struct {
 
 	StdoutPath string `json:"stdout_path"`
 	StderrPath string `json:"stderr_path"`
+	// Logs, when set, makes the supervisor copy the task's stdout and
+	// stderr from pipes into rotated files (it replaces the paths above).
+	Logs *logmon.Config `json:"logs,omitempty"`
+	// Mounts are host directories bound into the container (host volumes).
+	Mounts []specMount `json:"mounts,omitempty"`
 	// FilesDir holds status.json, killsig and supervisor.log.
 	FilesDir string `json:"files_dir"`
 }
@@ -60,6 +66,13 @@ func (s *launchSpec) killSigPath() string {
 	return filepath.Join(s.FilesDir, "killsig")
 }
 func (s *launchSpec) logPath() string { return filepath.Join(s.FilesDir, "supervisor.log") }
+
+// specMount is a host directory bound at a path in the container.
+type specMount struct {
+	Host     string `json:"host"`
+	Ctr      string `json:"ctr"`
+	ReadOnly bool   `json:"read_only"`
+}
 
 // taskCommand is the job's `config` block.
 type taskCommand struct {
@@ -136,6 +149,19 @@ func (d *Driver) buildSpec(cfg *drivers.TaskConfig, cmd *taskCommand) (*launchSp
 	if cfg.LocalDir == "" {
 		s.Cwd = "/" // no /local without a local dir
 	}
+	if l := cfg.Logs; l != nil && l.Dir != "" {
+		s.Logs = &logmon.Config{Dir: l.Dir, Task: cfg.Name, MaxFiles: l.MaxFiles, MaxFileSizeMB: l.MaxFileSizeMB}
+	}
+	for _, m := range cfg.Mounts {
+		sm, err := checkMount(m)
+		if err == nil {
+			err = d.checkMountInChroot(sm)
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.Mounts = append(s.Mounts, sm)
+	}
 	s.MemoryBytes, s.MemoryReservation = memoryLimits(cfg.Resources)
 	s.CPUShares = cpuShares(cfg.Resources.CPUMHz)
 	if err := s.setUser(cfg.User); err != nil {
@@ -145,6 +171,46 @@ func (d *Driver) buildSpec(cfg *drivers.TaskConfig, cmd *taskCommand) (*launchSp
 }
 
 const mib = 1 << 20
+
+// checkMountInChroot refuses a destination inside a read-only chroot_env
+// directory where no mount point exists: none can be created there.
+func (d *Driver) checkMountInChroot(m specMount) error {
+	for host, ctr := range d.chrootEnv {
+		rel, err := filepath.Rel(filepath.Clean(ctr), m.Ctr)
+		if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(host, rel)); err != nil {
+			return fmt.Errorf("exec: volume mount destination %q is inside the container's read-only %s, where it does not exist: choose a path outside the chroot_env directories, e.g. /data: %w", m.Ctr, ctr, structs.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// checkMount validates a volume mount: an absolute, existing host path
+// and an absolute container path that is not one of the task's own dirs.
+func checkMount(m drivers.MountConfig) (specMount, error) {
+	dst := filepath.Clean(m.TaskPath)
+	switch {
+	case !filepath.IsAbs(m.HostPath):
+		return specMount{}, fmt.Errorf("exec: volume mount source %q must be an absolute path: %w", m.HostPath, structs.ErrInvalid)
+	case !filepath.IsAbs(dst) || dst == "/":
+		return specMount{}, fmt.Errorf("exec: volume mount destination %q must be an absolute path below /: %w", m.TaskPath, structs.ErrInvalid)
+	}
+	for _, own := range []string{"/proc", "/dev", "/sys", containerAllocDir, containerLocalDir, containerSecretsDir} {
+		if dst == own {
+			return specMount{}, fmt.Errorf("exec: volume mount destination %q would hide the container's %s: %w", m.TaskPath, own, structs.ErrInvalid)
+		}
+	}
+	fi, err := os.Stat(m.HostPath)
+	if err != nil {
+		return specMount{}, fmt.Errorf("exec: volume mount source %q: %w: %w", m.HostPath, err, structs.ErrInvalid)
+	}
+	if !fi.IsDir() && !fi.Mode().IsRegular() {
+		return specMount{}, fmt.Errorf("exec: volume mount source %q is neither a directory nor a file: %w", m.HostPath, structs.ErrInvalid)
+	}
+	return specMount{Host: m.HostPath, Ctr: dst, ReadOnly: m.ReadOnly}, nil
+}
 
 // memoryLimits returns the hard limit and the reservation in bytes:
 // memory_max is the limit when set, memory the reservation; otherwise

@@ -11,12 +11,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/runc/libcontainer"
+
+	"github.com/droverhq/drover/client/logmon"
 )
 
 // readyFD is the supervisor's fd on which it tells the agent that the task
@@ -37,6 +40,11 @@ type supervisor struct {
 	container *libcontainer.Container
 	process   *libcontainer.Process
 	oomSeen   atomic.Bool // set by the OOM watcher goroutine
+
+	// With spec.Logs: the task's ends of its stdout and stderr pipes
+	// (closed here once the container has them) and the copiers' end.
+	taskOut, taskErr *os.File
+	logsDone         chan struct{} // closed when both copiers hit EOF
 }
 
 // runSupervisor is the supervisor process's main. Its stderr is
@@ -115,7 +123,9 @@ func (sv *supervisor) start() (err error) {
 	if err != nil {
 		return err
 	}
-	if err := c.Start(p); err != nil {
+	err = c.Start(p)
+	sv.closeTaskEnds() // the container has its copies, or failed
+	if err != nil {
 		return fmt.Errorf("start container: %w", err)
 	}
 	sv.container, sv.process = c, p
@@ -157,15 +167,25 @@ func exeID(pid int) (string, error) {
 	return strconv.FormatUint(st.Dev, 10) + ":" + strconv.FormatUint(st.Ino, 10), nil
 }
 
-// newProcess describes the task's command. Its stdout and stderr are the
-// log files themselves: any other writer would make libcontainer pump a
-// pipe, and a nil *os.File would close the task's fd 1 or 2.
+// newProcess describes the task's command. Its stdout and stderr are
+// *os.File values: the write ends of pipes this supervisor copies into
+// rotated files (spec.Logs), or else the log files themselves. Any other
+// writer would make libcontainer pump a pipe, and a nil *os.File would
+// close the task's fd 1 or 2.
 func (sv *supervisor) newProcess() (*libcontainer.Process, error) {
 	s := sv.spec
 	p := &libcontainer.Process{
 		Args: s.Args, Env: s.Env, Cwd: s.Cwd,
 		UID: s.UID, GID: s.GID, AdditionalGroups: s.Groups,
 		Init: true,
+	}
+	if s.Logs != nil {
+		out, errw, err := sv.startLogCopiers()
+		if err != nil {
+			return nil, err
+		}
+		p.Stdout, p.Stderr = out, errw
+		return p, nil
 	}
 	stdout, err := openLog(s.StdoutPath)
 	if err != nil {
@@ -180,6 +200,75 @@ func (sv *supervisor) newProcess() (*libcontainer.Process, error) {
 	// copies from the fork.
 	p.Stdout, p.Stderr = stdout, stderr
 	return p, nil
+}
+
+// startLogCopiers opens the task's rotated log files and two pipes, and
+// copies each pipe into its files until every writer (the task and
+// whatever it forked) has closed it. It returns the task's write ends.
+func (sv *supervisor) startLogCopiers() (stdout, stderr *os.File, err error) {
+	so, se, err := sv.spec.Logs.Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		so.Close()
+		se.Close()
+		return nil, nil, fmt.Errorf("log pipe: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		so.Close()
+		se.Close()
+		outR.Close()
+		outW.Close()
+		return nil, nil, fmt.Errorf("log pipe: %w", err)
+	}
+	sv.taskOut, sv.taskErr = outW, errW
+	sv.logsDone = make(chan struct{})
+	var copying sync.WaitGroup
+	copying.Add(2)
+	for _, c := range []struct {
+		r   *logmon.Rotator
+		src *os.File
+	}{{so, outR}, {se, errR}} {
+		go func() {
+			defer copying.Done()
+			logmon.Copy(c.r, c.src)
+			c.src.Close()
+			c.r.Close()
+		}()
+	}
+	go func() { copying.Wait(); close(sv.logsDone) }()
+	return outW, errW, nil
+}
+
+// closeTaskEnds closes the supervisor's copies of the task's pipe ends, so
+// that the copiers see EOF when the task's side closes.
+func (sv *supervisor) closeTaskEnds() {
+	for _, f := range []*os.File{sv.taskOut, sv.taskErr} {
+		if f != nil {
+			f.Close()
+		}
+	}
+	sv.taskOut, sv.taskErr = nil, nil
+}
+
+// logDrainTimeout bounds the wait for the last log lines after the task
+// ended: a process that escaped the PID namespace could hold a pipe open.
+const logDrainTimeout = 5 * time.Second
+
+// waitLogs waits until the copiers have written everything the task
+// printed, so that its logs are complete before its exit is reported.
+func (sv *supervisor) waitLogs() {
+	if sv.logsDone == nil {
+		return
+	}
+	select {
+	case <-sv.logsDone:
+	case <-time.After(logDrainTimeout):
+		sv.log.Warn("task logs still open after the task ended; not waiting for them")
+	}
 }
 
 // openLog opens a log file for appending; "" means discard.
@@ -214,6 +303,7 @@ func (sv *supervisor) watchOOM() {
 // of it, so nothing of the task survives the wait.
 func (sv *supervisor) waitAndRecord() {
 	ps, werr := sv.process.Wait()
+	sv.waitLogs()
 	oom := sv.oomSeen.Load() || sv.oomKillCount() > 0
 	st := statusFromWait(ps, werr, readKillSig(sv.spec.killSigPath()), oom)
 	st.FinishedAt = time.Now()

@@ -8,6 +8,18 @@
 //
 // Each task runs in its own process group so that stopping it signals the
 // whole tree the command started.
+//
+// Logs: with TaskConfig.Logs set, the task's stdout and stderr are pipes
+// read by a log collector, the drover binary re-executed as
+// `drover __drover_logmon` and detached with setsid (package logmon), which
+// writes rotated files. The task and its collector are both independent of
+// the agent, so a killed agent leaves the task running and logging; a
+// restarted one recovers the task by PID. In a test binary (no binary to
+// re-execute) the copying happens in the agent's process instead.
+//
+// Volume mounts (TaskConfig.Mounts) are ignored: a raw_exec task sees the
+// host's whole filesystem anyway, so it reads a host volume at its host
+// path.
 package rawexec
 
 import (
@@ -24,6 +36,7 @@ import (
 	"time"
 
 	"github.com/droverhq/drover/client/drivers"
+	"github.com/droverhq/drover/client/logmon"
 	"github.com/droverhq/drover/structs"
 )
 
@@ -43,6 +56,9 @@ var _ drivers.Driver = (*Driver)(nil)
 type Driver struct {
 	enabled bool
 	now     func() time.Time
+	// logExe is the binary re-executed as a log collector; "" copies logs
+	// in this process.
+	logExe string
 
 	mu    sync.Mutex
 	tasks map[string]*task // guarded by mu
@@ -50,10 +66,25 @@ type Driver struct {
 
 // New returns the driver; it refuses tasks unless enabled. now may be nil.
 func New(enabled bool, now func() time.Time) *Driver {
-	if now == nil {
-		now = time.Now
+	return NewWithOptions(Options{Enabled: enabled, Now: now})
+}
+
+// Options configure the driver.
+type Options struct {
+	Enabled bool
+	Now     func() time.Time // nil is time.Now
+	// LogCollector is the binary (drover) re-executed as each task's log
+	// collector, so that logging outlives the agent; "" copies logs in
+	// this process (tests).
+	LogCollector string
+}
+
+// NewWithOptions returns the driver configured by opts.
+func NewWithOptions(opts Options) *Driver {
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
-	return &Driver{enabled: enabled, now: now, tasks: map[string]*task{}}
+	return &Driver{enabled: opts.Enabled, now: opts.Now, logExe: opts.LogCollector, tasks: map[string]*task{}}
 }
 
 // Name implements drivers.Driver.
@@ -96,7 +127,7 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error)
 		return nil, fmt.Errorf("raw_exec: task %q already started", cfg.ID)
 	}
 
-	t, err := startProcess(cfg, command, args, d.now)
+	t, err := startProcess(cfg, command, args, d.now, d.logExe)
 	if err != nil {
 		return nil, err
 	}
@@ -110,14 +141,9 @@ func (d *Driver) StartTask(cfg *drivers.TaskConfig) (*drivers.TaskHandle, error)
 }
 
 // startProcess starts the command and a goroutine that waits for it.
-func startProcess(cfg *drivers.TaskConfig, command string, args []string, now func() time.Time) (*task, error) {
-	stdout, err := openLog(cfg.StdoutPath)
+func startProcess(cfg *drivers.TaskConfig, command string, args []string, now func() time.Time, logExe string) (*task, error) {
+	stdout, stderr, drained, err := taskOutput(cfg, logExe)
 	if err != nil {
-		return nil, err
-	}
-	stderr, err := openLog(cfg.StderrPath)
-	if err != nil {
-		stdout.Close()
 		return nil, err
 	}
 	cmd := exec.Command(command, args...)
@@ -140,14 +166,58 @@ func startProcess(cfg *drivers.TaskConfig, command string, args []string, now fu
 		stderr.Close()
 		return nil, fmt.Errorf("raw_exec: start %q: %w", command, err)
 	}
+	// The task has its copies: a collector sees EOF when the task's
+	// side closes, not when ours does.
+	stdout.Close()
+	stderr.Close()
 	t := newTask(cfg, cmd.Process.Pid, now(), now)
 	go func() {
 		werr := cmd.Wait()
-		stdout.Close()
-		stderr.Close()
+		waitDrained(drained)
 		t.finish(exitResult(cmd.ProcessState, werr))
 	}()
 	return t, nil
+}
+
+// taskOutput returns the task's stdout and stderr: pipes to a log
+// collector with cfg.Logs, else the files at StdoutPath and StderrPath.
+// drained, when not nil, is closed once the collector has written all
+// the task's output.
+func taskOutput(cfg *drivers.TaskConfig, logExe string) (stdout, stderr *os.File, drained <-chan struct{}, err error) {
+	if l := cfg.Logs; l != nil && l.Dir != "" {
+		lc := logmon.Config{Dir: l.Dir, Task: cfg.Name, MaxFiles: l.MaxFiles, MaxFileSizeMB: l.MaxFileSizeMB}
+		stdout, stderr, drained, err = logmon.StartCollector(logExe, lc)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("raw_exec: %w", err)
+		}
+		return stdout, stderr, drained, nil
+	}
+	stdout, err = openLog(cfg.StdoutPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stderr, err = openLog(cfg.StderrPath)
+	if err != nil {
+		stdout.Close()
+		return nil, nil, nil, err
+	}
+	return stdout, stderr, nil, nil
+}
+
+// logDrainTimeout bounds how long an exit waits for the task's last log
+// lines: a child the task left running may hold its pipes open for ever.
+const logDrainTimeout = 5 * time.Second
+
+// waitDrained waits until the log collector has written everything, so a
+// reported exit comes with complete logs.
+func waitDrained(drained <-chan struct{}) {
+	if drained == nil {
+		return
+	}
+	select {
+	case <-drained:
+	case <-time.After(logDrainTimeout):
+	}
 }
 
 // credential looks up the task's `user`; switching users needs root.

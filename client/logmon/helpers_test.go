@@ -1,0 +1,5 @@
+package logmon
+
+import "time"
+
+func sleepBriefly() { time.Sleep(10 * time.Millisecond) }
