@@ -121,7 +121,26 @@ func (m *Meta) rootCommand() *cobra.Command {
 		m.systemCommand(),
 		m.versionCommand(),
 	)
+	rejectUnknownSubcommands(root)
 	return root
+}
+
+// rejectUnknownSubcommands makes every command group fail on a subcommand
+// it does not have (cobra would print help and exit 0, hiding typos from
+// scripts); a group run without one prints its help.
+func rejectUnknownSubcommands(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		rejectUnknownSubcommands(sub)
+	}
+	if !cmd.HasSubCommands() || cmd.Run != nil || cmd.RunE != nil || !cmd.HasParent() {
+		return
+	}
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())
+		}
+		return c.Help()
+	}
 }
 
 // client returns an API client configured from the environment and the

@@ -47,6 +47,17 @@ func TestUnknownCommand(t *testing.T) {
 	wantContains(t, "stderr", r.stderr, "Error: unknown command")
 }
 
+func TestUnknownSubcommand(t *testing.T) {
+	for _, group := range []string{"job", "operator", "server", "alloc"} {
+		r := runCLI(t, "", "", group, "frobnicate")
+		wantCode(t, r, 1)
+		wantContains(t, "stderr", r.stderr, `unknown command "frobnicate" for "drover `+group+`"`)
+	}
+	r := runCLI(t, "", "", "job")
+	wantCode(t, r, 0)
+	wantContains(t, "stdout", r.stdout, "Available Commands")
+}
+
 func TestGenericStatusResolvesKinds(t *testing.T) {
 	f, addr := newFakeAgent(t)
 	f.allocs = []*api.Allocation{{ID: "deadbeef-1", JobID: "web", Name: "web.app[0]", ClientStatus: "running"}}
