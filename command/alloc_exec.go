@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -89,15 +90,16 @@ func (m *Meta) allocExec(prefix, task string, command []string, withStdin, tty b
 			opts.Resize = resize
 		}
 	}
-	ctx, cancel := interruptContext()
-	defer cancel()
+	// In raw mode ^C reaches the remote terminal as a byte; without a
+	// terminal, SIGINT here ends the command there (closing the stream).
+	var ctx context.Context
+	var cancel context.CancelFunc
 	if tty {
-		// In raw mode ^C reaches the remote terminal as a byte, not as
-		// SIGINT here.
-		cancel()
-		ctx, cancel = contextWithoutSignals()
-		defer cancel()
+		ctx, cancel = context.WithCancel(context.Background())
+	} else {
+		ctx, cancel = interruptContext()
 	}
+	defer cancel()
 	code, err := c.Allocations().Exec(alloc.ID, command, opts, (&api.QueryOptions{}).WithContext(ctx))
 	if err != nil {
 		return m.fail(doing, err)

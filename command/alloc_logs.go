@@ -190,8 +190,3 @@ func lastLines(data []byte, n int) []byte {
 	}
 	return data
 }
-
-// contextWithoutSignals is a cancelable context that no signal ends.
-func contextWithoutSignals() (context.Context, context.CancelFunc) {
-	return context.WithCancel(context.Background())
-}

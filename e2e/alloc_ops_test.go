@@ -34,6 +34,33 @@ const tickerJob = `job "ticker" {
 }
 `
 
+// stopJobAtEnd stops the job when the test ends, before its agents are
+// killed, and waits until its allocations are no longer running: agents
+// killed with SIGKILL leave their tasks running by design.
+func stopJobAtEnd(t *testing.T, a *agent, jobID string) {
+	t.Helper()
+	t.Cleanup(func() {
+		if _, stderr, code := a.cli("job", "stop", "-detach", jobID); code != 0 {
+			t.Logf("job stop %s: %s", jobID, stderr)
+			return
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			running := 0
+			for _, al := range jobAllocs(t, a, jobID) {
+				if al.ClientStatus == "running" || al.ClientStatus == "pending" {
+					running++
+				}
+			}
+			if running == 0 {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("job %s still has running allocations after job stop", jobID)
+	})
+}
+
 // runTicker runs the ticker job and returns its running alloc's ID.
 func runTicker(t *testing.T, a *agent) string {
 	t.Helper()
@@ -41,6 +68,7 @@ func runTicker(t *testing.T, a *agent) string {
 	if err := os.WriteFile(path, []byte(tickerJob), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	stopJobAtEnd(t, a, "ticker")
 	if out, stderr, code := a.cli("job", "run", path); code != 0 {
 		t.Fatalf("job run: exit %d\n%s%s", code, out, stderr)
 	}
@@ -258,6 +286,7 @@ func TestAllocExecJoinsContainer(t *testing.T) {
 	if err := os.WriteFile(path, []byte(job), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	stopJobAtEnd(t, a, "box")
 	if out, stderr, code := a.cli("job", "run", path); code != 0 {
 		t.Skipf("exec job did not run here (exit %d): %s%s", code, out, stderr)
 	}
@@ -329,6 +358,7 @@ func TestAllocLogsFollowAcrossRotation(t *testing.T) {
 	if err := os.WriteFile(path, []byte(job), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	stopJobAtEnd(t, a, "chatty")
 	if out, stderr, code := a.cli("job", "run", path); code != 0 {
 		t.Fatalf("job run: exit %d\n%s%s", code, out, stderr)
 	}
@@ -406,10 +436,21 @@ func TestAllocOpsRelayedBetweenServers(t *testing.T) {
 	addr := func(p ports) string { return fmt.Sprintf("http://127.0.0.1:%d", p.http) }
 	rpcAddr := func(p ports) string { return fmt.Sprintf("127.0.0.1:%d", p.rpc) }
 	// Both servers must be up before either can elect a leader.
-	done := make(chan *agent, 1)
-	go func() { done <- startAgent(t, addr(p1), rpcAddr(p1), "-config", c1) }()
-	a2 := startAgent(t, addr(p2), rpcAddr(p2), "-config", c2)
-	a1 := <-done
+	a1 := startClientAgent(t, addr(p1), rpcAddr(p1), "-config", c1)
+	a2 := startClientAgent(t, addr(p2), rpcAddr(p2), "-config", c2)
+	for _, a := range []*agent{a1, a2} {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var leader string
+			if err := a.get("/v1/status/leader", &leader); err == nil && leader != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no leader after 30s; s1 log:\n%s\ns2 log:\n%s", a1.log.String(), a2.log.String())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	pc := ports{freePort(t), freePort(t), freePort(t)}
 	cc := write("c1", pc, fmt.Sprintf("client {\n  enabled = true\n  servers = [%q]\n  options = {\n    \"driver.raw_exec.enable\" = \"1\"\n  }\n}\n", rpcAddr(p2)))
 	startClientAgent(t, addr(pc), rpcAddr(pc), "-config", cc)

@@ -56,7 +56,11 @@ func TestAutopilotRemovesDeadServerAndNewServerCatchesUp(t *testing.T) {
 		}
 		return nil
 	})
-	t.Logf("killed %s; autopilot removed it %s after the kill (cleanup time %s)", victim, time.Since(killAt).Round(time.Millisecond), deadServerCleanup)
+	removedAfter := time.Since(killAt)
+	t.Logf("killed %s; autopilot removed it %s after the kill (cleanup time %s)", victim, removedAfter.Round(time.Millisecond), deadServerCleanup)
+	if removedAfter < deadServerCleanup {
+		t.Errorf("autopilot removed %s %s after the kill, before its cleanup time %s", victim, removedAfter, deadServerCleanup)
+	}
 
 	joinIPs := make([]string, len(survivors))
 	for i, s := range survivors {

@@ -188,6 +188,9 @@ func ensureImage(root, bin string) (string, error) {
 	if len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1], "sha256:") {
 		return "", fmt.Errorf("docker build printed no image ID: %q", out)
 	}
+	// Drop the images of earlier binaries that the tag no longer names
+	// (the engine keeps any a container still uses).
+	docker("image", "prune", "--force", "--filter", "label="+labelE2E+"=1")
 	return lines[len(lines)-1], nil
 }
 
