@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/droverhq/drover/rpc"
 )
 
 // Agent is one drover process: a server, a client, or both, and the HTTP
@@ -27,6 +30,10 @@ type Agent struct {
 	httpLn   net.Listener
 	httpSrv  *http.Server
 	httpAddr string // "host:port" others should use
+	// rpcTLS secures gRPC (nil: plaintext); httpTLS makes the API serve
+	// HTTPS (nil: HTTP). Both come from the tls block (tls.go).
+	rpcTLS  *rpc.TLS
+	httpTLS *tls.Config
 	// stopRequests ends in-flight requests (blocking queries) at shutdown.
 	stopRequests context.CancelFunc
 
@@ -75,6 +82,11 @@ func (a *Agent) start() error {
 	if err := a.setupDataDir(); err != nil {
 		return err
 	}
+	rpcTLS, httpTLS, err := a.cfg.loadTLS()
+	if err != nil {
+		return err
+	}
+	a.rpcTLS, a.httpTLS = rpcTLS, httpTLS
 	if err := a.listenHTTP(); err != nil {
 		return err
 	}
@@ -167,16 +179,22 @@ func (a *Agent) serveHTTP() {
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+		TLSConfig:         a.httpTLS,
+	}
+	serve := func() error { return a.httpSrv.Serve(a.httpLn) }
+	if a.httpTLS != nil {
+		serve = func() error { return a.httpSrv.ServeTLS(a.httpLn, "", "") }
 	}
 	go func() {
-		if err := a.httpSrv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.logger.Error("http server stopped", "error", err)
 		}
 	}()
 }
 
-// HTTPAddr is the API's address, as "http://127.0.0.1:8646".
-func (a *Agent) HTTPAddr() string { return "http://" + a.httpAddr }
+// HTTPAddr is the API's address, as "http://127.0.0.1:8646" (https
+// with tls.http).
+func (a *Agent) HTTPAddr() string { return a.scheme() + "://" + a.httpAddr }
 
 // RPCAddr is the server's RPC address, or "" when this agent runs no server.
 func (a *Agent) RPCAddr() string {

@@ -43,6 +43,7 @@ func (a *Agent) startClient() (clientHandle, error) {
 		GCMaxAllocs:      cc.GCMaxAllocs,
 		// A dev agent's data dir is temporary: leave no task behind it.
 		StopTasksOnShutdown: c.DevMode,
+		TLS:                 a.rpcTLS,
 		Logger:              a.logger.With("component", "client"),
 		Now:                 time.Now,
 	}

@@ -40,6 +40,8 @@ type Config struct {
 	Encrypt          string
 	LeaveOnTerminate *bool
 	Autopilot        *AutopilotConfig
+	// TLS is the tls block (config_tls.go); nil means no TLS.
+	TLS *TLSConfig
 	// Files lists the config files this Config was loaded from.
 	Files []string
 }
@@ -168,6 +170,7 @@ func (c *Config) Merge(other *Config) *Config {
 	out.Server = out.Server.merge(other.Server)
 	out.Client = out.Client.merge(other.Client)
 	mergeCluster(out, other)
+	mergeTLS(out, other)
 	out.Files = append(out.Files, other.Files...)
 	return out
 }
@@ -243,6 +246,10 @@ func (c *Config) copy() *Config {
 	out.Server = c.Server.merge(nil)
 	out.Client = c.Client.merge(nil)
 	out.Files = append([]string(nil), c.Files...)
+	if c.TLS != nil {
+		t := *c.TLS
+		out.TLS = &t
+	}
 	return &out
 }
 
@@ -307,6 +314,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, c.Server.validate()...)
 	}
 	errs = append(errs, c.validateCluster()...)
+	errs = append(errs, c.validateTLS()...)
 	if client {
 		errs = append(errs, c.Client.validate(server)...)
 	}

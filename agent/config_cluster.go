@@ -249,3 +249,12 @@ func withDefaultPort(addrs []string, port int) []string {
 	}
 	return out
 }
+
+// clientServers are a client's server_join addresses: servers' RPC
+// addresses, port 8647 unless given (Nomad's client server_join).
+func (j *fileServerJoin) clientServers() []string {
+	if j == nil {
+		return nil
+	}
+	return withDefaultPort(append(append([]string(nil), j.StartJoin...), j.RetryJoin...), DefaultRPCPort)
+}

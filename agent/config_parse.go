@@ -106,6 +106,8 @@ type fileConfig struct {
 	Encrypt          string         `hcl:"encrypt,optional"`
 	LeaveOnTerminate *bool          `hcl:"leave_on_terminate,optional"`
 	Autopilot        *fileAutopilot `hcl:"autopilot,block"`
+	// TLS is the tls block (config_tls.go).
+	TLS *fileTLS `hcl:"tls,block"`
 }
 
 // filePlugin is Nomad's plugin "name" { config { ... } } block. drover
@@ -164,6 +166,8 @@ type fileClient struct {
 	CPUTotalCompute  int              `hcl:"cpu_total_compute,optional"`
 	MemoryTotalMB    int              `hcl:"memory_total_mb,optional"`
 	GCMaxAllocs      int              `hcl:"gc_max_allocs,optional"`
+	// ServerJoin lists servers' RPC addresses (config_cluster.go).
+	ServerJoin *fileServerJoin `hcl:"server_join,block"`
 	// Remain holds meta and options, which may be blocks or attributes.
 	Remain hcl.Body `hcl:",remain"`
 }
@@ -214,6 +218,7 @@ func (fc *fileConfig) toConfig() (*Config, error) {
 	if err := fc.clusterToConfig(c); err != nil {
 		return nil, err
 	}
+	c.TLS = fc.TLS.toConfig()
 	return c, nil
 }
 
@@ -261,6 +266,7 @@ func (fc *fileClient) toConfig() (*ClientConfig, error) {
 		CPUTotalCompute: fc.CPUTotalCompute, MemoryTotalMB: fc.MemoryTotalMB,
 		ChrootEnv: cm["chroot_env"], GCMaxAllocs: fc.GCMaxAllocs,
 	}
+	c.Servers = append(c.Servers, fc.ServerJoin.clientServers()...)
 	if fc.Reserved != nil {
 		r := fc.Reserved
 		c.Reserved = Reserved{CPU: r.CPU, MemoryMB: r.Memory, DiskMB: r.Disk, ReservedPorts: r.ReservedPorts}

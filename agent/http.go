@@ -100,6 +100,8 @@ func (s *httpServer) routes(mux *http.ServeMux) {
 		handle(m+" /v1/job/{id}/plan", s.jobPlan)
 		handle(m+" /v1/job/{id}/scale", s.jobScale)
 		handle(m+" /v1/operator/scheduler/configuration", s.operatorSchedulerSet)
+		handle(m+" /v1/node/{id}/drain", s.nodeDrain)
+		handle(m+" /v1/node/{id}/eligibility", s.nodeEligibility)
 	}
 	handle("GET /v1/jobs", s.jobsList)
 	handle("GET /v1/job/{id}", s.jobGet)

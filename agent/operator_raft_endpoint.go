@@ -25,6 +25,7 @@ type clusterAPI interface {
 	SnapshotSave(ctx context.Context, w io.Writer, stale bool) (*structs.SnapshotHeader, error)
 	SnapshotRestore(ctx context.Context, r io.Reader) (uint64, error)
 	ReadBarrier(ctx context.Context) error
+	AutopilotHealth(ctx context.Context) (*structs.AutopilotHealth, error)
 }
 
 // clusterRoutes registers the membership, Raft, autopilot and snapshot
@@ -40,6 +41,7 @@ func (s *httpServer) clusterRoutes(mux *http.ServeMux, handle func(string, handl
 	handle("GET /v1/operator/raft/configuration", s.operatorRaftConfiguration)
 	handle("DELETE /v1/operator/raft/peer", s.operatorRaftRemovePeer)
 	handle("GET /v1/operator/autopilot/configuration", s.operatorAutopilotGet)
+	handle("GET /v1/operator/autopilot/health", s.operatorAutopilotHealth)
 	mux.Handle("GET /v1/operator/snapshot", http.HandlerFunc(s.operatorSnapshotSave))
 }
 
@@ -338,4 +340,52 @@ func (s *httpServer) operatorSnapshotRestore(w http.ResponseWriter, r *http.Requ
 	}
 	setWriteIndex(w, index)
 	return &SnapshotRestoreResponse{Index: index}, nil
+}
+
+// OperatorHealthReply answers GET /v1/operator/autopilot/health.
+type OperatorHealthReply struct {
+	Healthy          bool
+	FailureTolerance int
+	Servers          []*ServerHealth
+}
+
+// ServerHealth is one Raft server's health; LastContact is a duration
+// string ("" when unknown).
+type ServerHealth struct {
+	ID          string
+	Name        string
+	Address     string
+	SerfStatus  string
+	Version     string
+	Leader      bool
+	Voter       bool
+	Healthy     bool
+	LastContact string
+	LastTerm    uint64
+	LastIndex   uint64
+	Error       string `json:",omitempty"`
+}
+
+// operatorAutopilotHealth answers GET /v1/operator/autopilot/health with
+// the leader's view of every server's health.
+func (s *httpServer) operatorAutopilotHealth(w http.ResponseWriter, r *http.Request) (any, error) {
+	c, err := s.cluster()
+	if err != nil {
+		return nil, err
+	}
+	h, err := c.AutopilotHealth(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := &OperatorHealthReply{Healthy: h.Healthy, FailureTolerance: h.FailureTolerance, Servers: []*ServerHealth{}}
+	for _, sh := range h.Servers {
+		lc := ""
+		if sh.LastContact >= 0 {
+			lc = sh.LastContact.String()
+		}
+		out.Servers = append(out.Servers, &ServerHealth{ID: sh.ID, Name: sh.Name, Address: sh.Address, SerfStatus: sh.SerfStatus,
+			Version: sh.Version, Leader: sh.Leader, Voter: sh.Voter, Healthy: sh.Healthy, LastContact: lc,
+			LastTerm: sh.LastTerm, LastIndex: sh.LastIndex, Error: sh.Error})
+	}
+	return out, nil
 }

@@ -93,6 +93,15 @@ func TestClusterEndpoints(t *testing.T) {
 		return nil
 	})
 
+	var health OperatorHealthReply
+	waitFor(t, func() error {
+		call(t, "GET", followers[0].HTTPAddr()+"/v1/operator/autopilot/health", nil).decode(t, &health)
+		if !health.Healthy || health.FailureTolerance != 1 || len(health.Servers) != 3 {
+			return fmt.Errorf("got health %+v, want healthy with tolerance 1", health)
+		}
+		return nil
+	})
+
 	// A write through one follower is visible at once through the other
 	// (default reads are consistent).
 	register(t, followers[0].HTTPAddr(), testJob("web"))
@@ -209,5 +218,22 @@ autopilot {
 	}
 	if !DevConfig().leaveOnTerminate() {
 		t.Error("a server's leave_on_terminate defaults to false, want true")
+	}
+}
+
+func TestClientServerJoin(t *testing.T) {
+	c, err := ParseConfig("c.hcl", []byte(`
+client {
+  enabled = true
+  server_join {
+    retry_join = ["10.0.0.1", "10.0.0.2:9647"]
+  }
+}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Client.Servers; len(got) != 2 || got[0] != "10.0.0.1:8647" || got[1] != "10.0.0.2:9647" {
+		t.Fatalf("got servers %v, want the server_join addresses with the RPC port", got)
 	}
 }

@@ -27,6 +27,7 @@ func (a *Agent) startServer() (serverHandle, error) {
 		HeartbeatGrace:  c.Server.HeartbeatGrace,
 		Logger:          a.logger, // the server adds component=server itself
 		Now:             time.Now,
+		TLS:             a.rpcTLS,
 	}
 	if c.Ports.RPC != 0 || c.Advertise.RPC != "" {
 		cfg.RPCAdvertise = advertiseAddr(c.Advertise.RPC, c.BindAddr, c.Ports.RPC)

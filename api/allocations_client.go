@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -166,12 +165,8 @@ func (a *Allocations) Exec(allocID string, command []string, opts *ExecOptions, 
 	u := *a.c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
 	u.RawQuery = r.params.Encode()
-	if u.Scheme != "http" {
-		return -1, fmt.Errorf("exec: only http:// agent addresses are supported, not %q", u.Scheme)
-	}
 	ctx := r.ctx
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", u.Host)
+	conn, err := a.c.dialUpgrade(ctx, &u)
 	if err != nil {
 		return -1, fmt.Errorf("exec: connect to agent: %w", err)
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +47,8 @@ type Config struct {
 	// HTTPClient sends the requests; nil means a client without timeout, so
 	// that blocking queries can wait.
 	HTTPClient *http.Client
+	// TLSConfig configures HTTPS (tls.go); nil uses Go's defaults.
+	TLSConfig *TLSConfig
 }
 
 // DefaultConfig returns a Config filled from the DROVER_* environment.
@@ -57,6 +60,7 @@ func DefaultConfig() *Config {
 	cfg.Token = os.Getenv(EnvToken)
 	cfg.Namespace = os.Getenv(EnvNamespace)
 	cfg.Region = os.Getenv(EnvRegion)
+	cfg.TLSConfig = tlsFromEnv()
 	return cfg
 }
 
@@ -66,6 +70,7 @@ type Client struct {
 	cfg  Config
 	base *url.URL
 	http *http.Client
+	tls  *tls.Config // nil: Go's defaults
 }
 
 // NewClient returns a client for cfg; a nil cfg means DefaultConfig().
@@ -88,6 +93,14 @@ func NewClient(cfg *Config) (*Client, error) {
 	c.http = cfg.HTTPClient
 	if c.http == nil {
 		c.http = &http.Client{}
+	}
+	if !cfg.TLSConfig.empty() {
+		if c.tls, err = cfg.TLSConfig.ClientTLS(); err != nil {
+			return nil, err
+		}
+		if c.http, err = withTLS(cfg.HTTPClient, c.tls); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

@@ -35,6 +35,8 @@ type Node struct {
 	StatusUpdatedAt       int64
 	SchedulingEligibility string
 	Drain                 bool
+	// DrainStrategy is the drain in progress; nil when not draining.
+	DrainStrategy *DrainStrategy
 	// ComputedClass groups nodes whose scheduling-relevant fields are equal,
 	// so feasibility can be cached per class.
 	ComputedClass string

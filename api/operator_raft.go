@@ -97,6 +97,38 @@ func (o *Operator) AutopilotCASConfiguration(cfg *AutopilotConfiguration, w *Wri
 	return ok, nil
 }
 
+// OperatorHealthReply is the cluster's health as the leader sees it.
+type OperatorHealthReply struct {
+	Healthy          bool
+	FailureTolerance int
+	Servers          []*ServerHealth
+}
+
+// ServerHealth is one Raft server's health.
+type ServerHealth struct {
+	ID          string
+	Name        string
+	Address     string
+	SerfStatus  string
+	Version     string
+	Leader      bool
+	Voter       bool
+	Healthy     bool
+	LastContact string
+	LastTerm    uint64
+	LastIndex   uint64
+	Error       string
+}
+
+// AutopilotServerHealth reads every server's health.
+func (o *Operator) AutopilotServerHealth(q *QueryOptions) (*OperatorHealthReply, error) {
+	var out OperatorHealthReply
+	if _, err := o.c.query("/v1/operator/autopilot/health", &out, q); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // Snapshot downloads a snapshot of the cluster's state; the caller reads
 // and closes it. AllowStale in q saves the agent's server's own state
 // without catching up with the leader.

@@ -110,6 +110,7 @@ func New(cfg *Config) (*Client, error) {
 		db.Close()
 		return nil, err
 	}
+	servers.tls = cfg.TLS
 	c.servers = servers
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 

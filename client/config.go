@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/droverhq/drover/rpc"
 	"github.com/droverhq/drover/structs"
 )
 
@@ -45,6 +46,9 @@ type Config struct {
 	// GCMaxAllocs is how many finished allocs the client keeps; 0 means
 	// DefaultGCMaxAllocs.
 	GCMaxAllocs int
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// TLS secures the connections to servers with mutual TLS; nil is
+	// plaintext.
+	TLS    *rpc.TLS
+	Logger *slog.Logger
+	Now    func() time.Time
 }

@@ -5,11 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/droverhq/drover/rpc"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/backoff"
 )
+
+// connectParams reconnect to a server that was down within a couple of
+// seconds of its return: gRPC's default backoff grows to two minutes,
+// during which a client failing back to a restarted server would fail.
+var connectParams = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+	MinConnectTimeout: 2 * time.Second,
+}
 
 // serverList is the servers a client talks to, with the one in use first
 // in line; a failed call moves on to the next, so the client fails over.
@@ -18,6 +27,7 @@ type serverList struct {
 	addrs []string                    // guarded by mu
 	cur   int                         // index of the server in use; guarded by mu
 	conns map[string]*grpc.ClientConn // dialed lazily; guarded by mu
+	tls   *rpc.TLS                    // credentials of every dial; nil is plaintext
 }
 
 func newServerList(addrs []string) (*serverList, error) {
@@ -42,7 +52,8 @@ func (s *serverList) current() (string, *grpc.ClientConn, error) {
 		return addr, conn, nil
 	}
 	// NewClient does not connect; it fails only on a malformed target.
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, s.tls.DialOption(),
+		grpc.WithConnectParams(connectParams))
 	if err != nil {
 		return addr, nil, fmt.Errorf("server address %q: %w", addr, err)
 	}

@@ -24,6 +24,9 @@ type agentFlags struct {
 	node            string
 	dc              string
 	logLevel        string
+	retryJoin       []string
+	join            []string
+	encrypt         string
 }
 
 func (m *Meta) agentCommand() *cobra.Command {
@@ -57,6 +60,9 @@ func (m *Meta) agentCommand() *cobra.Command {
 	f.StringVar(&af.node, "node", "", "node name (default: hostname)")
 	f.StringVar(&af.dc, "dc", "", "datacenter (default dc1)")
 	f.StringVar(&af.logLevel, "log-level", "", "log level: DEBUG, INFO, WARN, ERROR")
+	f.StringArrayVar(&af.retryJoin, "retry-join", nil, "a server's Serf address to join until it answers (repeatable)")
+	f.StringArrayVar(&af.join, "join", nil, "a server's Serf address to join once at start (repeatable)")
+	f.StringVar(&af.encrypt, "encrypt", "", "gossip encryption key (drover operator keygen)")
 	return cmd
 }
 
@@ -101,6 +107,13 @@ func applyAgentFlags(cfg *agent.Config, af *agentFlags, changed func(string) boo
 	if changed("servers") {
 		cfg.Client.Servers = af.servers
 	}
+	if changed("retry-join") {
+		cfg.Server.RetryJoin = af.retryJoin
+	}
+	if changed("join") {
+		cfg.Server.StartJoin = af.join
+	}
+	setIfChanged("encrypt", &cfg.Encrypt, af.encrypt)
 }
 
 // runAgent starts the agent, prints the banner and runs until SIGINT or

@@ -32,6 +32,7 @@ type Meta struct {
 	namespace string
 	region    string
 	token     string
+	tls       api.TLSConfig // -ca-cert, -client-cert, ... (tls.go)
 
 	// now is the clock used for relative times ("3s ago").
 	now func() time.Time
@@ -108,6 +109,7 @@ func (m *Meta) rootCommand() *cobra.Command {
 	pf.StringVar(&m.namespace, "namespace", "", "target namespace (env "+api.EnvNamespace+")")
 	pf.StringVar(&m.region, "region", "", "target region (env "+api.EnvRegion+")")
 	pf.StringVar(&m.token, "token", "", "ACL token (env "+api.EnvToken+")")
+	m.addTLSFlags(pf)
 	root.AddCommand(
 		m.agentCommand(),
 		m.agentInfoCommand(),
@@ -119,6 +121,7 @@ func (m *Meta) rootCommand() *cobra.Command {
 		m.serverCommand(),
 		m.statusCommand(),
 		m.systemCommand(),
+		m.tlsCommand(),
 		m.versionCommand(),
 	)
 	rejectUnknownSubcommands(root)
@@ -151,6 +154,7 @@ func (m *Meta) client() (*api.Client, error) {
 	override(&cfg.Namespace, m.namespace)
 	override(&cfg.Region, m.region)
 	override(&cfg.Token, m.token)
+	cfg.TLSConfig = m.tlsConfig(cfg.TLSConfig)
 	return api.NewClient(cfg)
 }
 

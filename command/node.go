@@ -8,13 +8,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// nodeCommand is the "node" group: status.
+// nodeCommand is the "node" group: status, drain, eligibility.
 func (m *Meta) nodeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Interact with client nodes",
 	}
-	cmd.AddCommand(m.nodeStatusCommand())
+	cmd.AddCommand(m.nodeStatusCommand(), m.nodeDrainCommand(), m.nodeEligibilityCommand())
 	return cmd
 }
 

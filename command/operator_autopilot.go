@@ -1,6 +1,7 @@
 package command
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/droverhq/drover/api"
@@ -12,7 +13,7 @@ func (m *Meta) operatorAutopilotCommand() *cobra.Command {
 		Use:   "autopilot",
 		Short: "Read and change the autopilot configuration (dead server cleanup)",
 	}
-	cmd.AddCommand(m.operatorAutopilotGetCommand(), m.operatorAutopilotSetCommand())
+	cmd.AddCommand(m.operatorAutopilotGetCommand(), m.operatorAutopilotSetCommand(), m.operatorAutopilotHealthCommand())
 	return cmd
 }
 
@@ -104,5 +105,37 @@ a new leader starts again from its own agent config.`,
 	f.DurationVar(&cleanupTime, "dead-server-cleanup-time", 0, "how long a server must stay failed before it is removed")
 	f.DurationVar(&serverStable, "server-stabilization-time", 0, "alias of -dead-server-cleanup-time")
 	f.DurationVar(&lastContact, "last-contact-threshold", 0, "how long a follower may go without contact before it counts unhealthy")
+	return cmd
+}
+
+func (m *Meta) operatorAutopilotHealthCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "health",
+		Short: "Show every server's health as the leader's autopilot sees it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := m.client()
+			if err != nil {
+				return m.fail("creating API client", err)
+			}
+			h, err := c.Operator().AutopilotServerHealth(nil)
+			if err != nil {
+				return m.fail("querying server health", err)
+			}
+			if asJSON {
+				return writeJSON(m.Stdout, h)
+			}
+			m.outf("Healthy: %s\nFailure Tolerance: %d\n\n", boolText(h.Healthy), h.FailureTolerance)
+			rows := make([][]string, 0, len(h.Servers))
+			for _, s := range h.Servers {
+				rows = append(rows, []string{s.Name, s.ID, s.Address, s.SerfStatus, boolText(s.Leader), boolText(s.Voter),
+					boolText(s.Healthy), orNone(s.LastContact), strconv.FormatUint(s.LastTerm, 10), strconv.FormatUint(s.LastIndex, 10)})
+			}
+			writeTable(m.Stdout, []string{"Name", "ID", "Address", "Serf", "Leader", "Voter", "Healthy", "Last Contact", "Last Term", "Last Index"}, rows)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the health as JSON")
 	return cmd
 }

@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"math"
-	"math/bits"
 	"path"
 	"strconv"
 
@@ -91,8 +90,9 @@ type candidate struct {
 	node     *structs.Node
 	affinity float64
 	usage    *nodeUsage // cached on first look: saves a map lookup per score
-	// spreadVals are the node's values of the group's spread attributes.
-	spreadVals []spreadValue
+	// bucket holds the candidates with the same spread values (the
+	// group's only bucket when it has no spreads).
+	bucket *spreadBucket
 	// binPack caches the node's bin-pack score for this group's ask while
 	// its usage stays at version binPackVer (the ask never changes).
 	binPack    float64
@@ -141,10 +141,11 @@ type groupState struct {
 	staticPorts  []int
 	dynamicPorts int
 
-	built      bool
-	candidates []*candidate
-	cursor     int
-	limit      int
+	built bool
+	// buckets hold the feasible nodes still worth scoring, by spread
+	// values (spread.go); bucketOrder is rankBuckets' scratch slice.
+	buckets     []*spreadBucket
+	bucketOrder []*spreadBucket
 	// top holds the best scores of the last selectNode, best first.
 	top  [scoreMetaNodes]nodeScore
 	nTop int
@@ -336,7 +337,7 @@ func driverHealthy(n *structs.Node, driver string) bool {
 }
 
 // build runs the static feasibility chain over the job's nodes once, and
-// shuffles the feasible ones into the candidate list.
+// shuffles the feasible ones into the candidate buckets.
 func (gs *groupState) build() {
 	gs.built = true
 	sc := gs.c.scopeOf()
@@ -344,6 +345,7 @@ func (gs *groupState) build() {
 		NodesInPool: sc.inPool, NodesAvailable: sc.availableDC,
 		ConstraintFiltered: map[string]int{}, ClassFiltered: map[string]int{},
 	}
+	var cands []*candidate
 	for _, n := range sc.nodes {
 		m.NodesEvaluated++
 		reason := filterNotReady
@@ -361,25 +363,13 @@ func (gs *groupState) build() {
 			}
 			continue
 		}
-		gs.candidates = append(gs.candidates, &candidate{node: n, affinity: gs.affinityScore(n), binPackVer: -1})
+		cands = append(cands, &candidate{node: n, affinity: gs.affinityScore(n), binPackVer: -1})
 	}
 	gs.metric = m
 	rng := gs.c.s.rng
-	rng.Shuffle(len(gs.candidates), func(i, j int) {
-		gs.candidates[i], gs.candidates[j] = gs.candidates[j], gs.candidates[i]
-	})
-	switch {
-	case gs.affinityTotal > 0 || len(gs.spreads) > 0:
-		// A preference only helps if the preferred nodes are looked at:
-		// score every candidate (O(nodes) per placement, as in Nomad).
-		gs.limit = len(gs.candidates)
-	case gs.c.s.batch:
-		gs.limit = batchLimit
-	default:
-		gs.limit = max(2, bits.Len(uint(len(gs.candidates))))
-	}
+	rng.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
 	gs.initProps()
-	gs.initSpreads()
+	gs.bucketCandidates(cands)
 }
 
 // affinityScore is the node's weighted affinity match, in [-1, 1].

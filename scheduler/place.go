@@ -143,34 +143,52 @@ func (gs *groupState) placeOn(req placeRequest) (*structs.Allocation, []*structs
 	return a, victims
 }
 
-// selectNode scores up to limit fitting candidates, starting where the
-// last placement stopped, and returns the best one (nil if none fits).
-// Nodes that do not fit are removed from the candidates. The best few
-// scored are kept in gs.top for the placement's score metadata.
+// selectNode returns the best fitting candidate (nil if none fits). It
+// ranks the spread buckets (one bucket without spreads) and scans them best
+// first, up to limit fitting candidates each, starting where the bucket's
+// last scan stopped; it stops at a bucket whose bound cannot beat the best
+// node found. Nodes that do not fit are removed from their bucket. The best
+// few scored are kept in gs.top for the placement's score metadata.
 func (gs *groupState) selectNode(req placeRequest) *candidate {
 	gs.nTop = 0
-	seen := 0
-	for len(gs.candidates) > 0 && seen < min(gs.limit, len(gs.candidates)) {
-		if gs.cursor >= len(gs.candidates) {
-			gs.cursor = 0
+	if len(gs.spreads) == 0 {
+		if len(gs.buckets) > 0 {
+			gs.scanBucket(gs.buckets[0], req)
 		}
-		cand := gs.candidates[gs.cursor]
-		if cand.usage == nil {
-			cand.usage = gs.c.usageOf(cand.node)
+	} else {
+		for _, b := range gs.rankBuckets() {
+			if gs.nTop > 0 && b.bound <= gs.top[0].total {
+				break // ranked by bound: no later bucket can win either
+			}
+			gs.scanBucket(b, req)
 		}
-		u := cand.usage
-		if reason := gs.blocked(u); reason != "" {
-			gs.removeAt(gs.cursor, reason)
-			continue
-		}
-		gs.keepTop(gs.score(cand, u, req))
-		seen++
-		gs.cursor++
 	}
 	if gs.nTop == 0 {
 		return nil
 	}
 	return gs.top[0].cand
+}
+
+// scanBucket scores up to b.limit fitting candidates of b into gs.top.
+func (gs *groupState) scanBucket(b *spreadBucket, req placeRequest) {
+	seen := 0
+	for len(b.cands) > 0 && seen < min(b.limit, len(b.cands)) {
+		if b.cursor >= len(b.cands) {
+			b.cursor = 0
+		}
+		cand := b.cands[b.cursor]
+		if cand.usage == nil {
+			cand.usage = gs.c.usageOf(cand.node)
+		}
+		u := cand.usage
+		if reason := gs.blocked(u); reason != "" {
+			gs.removeAt(b, b.cursor, reason)
+			continue
+		}
+		gs.keepTop(gs.score(cand, u, req))
+		seen++
+		b.cursor++
+	}
 }
 
 // scoreMetaNodes is how many of the best-scored nodes a placement reports
@@ -276,8 +294,9 @@ func (gs *groupState) score(cand *candidate, u *nodeUsage, req placeRequest) nod
 	if gs.affinityTotal > 0 {
 		s.affinity, s.hasAffinity = cand.affinity, true
 	}
-	if len(gs.spreads) > 0 {
-		s.spread, s.hasSpread = gs.spreadScore(cand), true
+	if len(gs.spreads) > 0 && cand.bucket != nil {
+		// The bucket's score as of this placement's rankBuckets.
+		s.spread, s.hasSpread = cand.bucket.spread, true
 	}
 	if req.reschedule && req.prev != nil {
 		s.rescheduling = true
@@ -306,14 +325,15 @@ func binPackScore(capacity, used, ask *structs.ComparableResources) float64 {
 	return (20 - sum) / 18
 }
 
-// removeAt drops the candidate at i (swap with the last: order is random
-// anyway) and records why. Nodes out for lack of resources are kept aside:
-// preemption may make room on them.
-func (gs *groupState) removeAt(i int, reason string) {
-	cand := gs.candidates[i]
-	last := len(gs.candidates) - 1
-	gs.candidates[i] = gs.candidates[last]
-	gs.candidates = gs.candidates[:last]
+// removeAt drops the candidate at i of bucket b (swap with the last: order
+// is random anyway) and records why. Nodes out for lack of resources are
+// kept aside: preemption may make room on them.
+func (gs *groupState) removeAt(b *spreadBucket, i int, reason string) {
+	cand := b.cands[i]
+	last := len(b.cands) - 1
+	b.cands[i] = b.cands[last]
+	b.cands[last] = nil
+	b.cands = b.cands[:last]
 	gs.recordExhausted(cand.node, reason)
 	if isResourceDimension(reason) && gs.c.preempt {
 		gs.exhaustedCands = append(gs.exhaustedCands, cand)
@@ -321,10 +341,9 @@ func (gs *groupState) removeAt(i int, reason string) {
 }
 
 func (gs *groupState) dropCandidate(c *candidate, reason string) {
-	for i, x := range gs.candidates {
-		if x == c {
-			gs.removeAt(i, reason)
-			return
+	if b := c.bucket; b != nil {
+		if i := slices.Index(b.cands, c); i >= 0 {
+			gs.removeAt(b, i, reason)
 		}
 	}
 }
@@ -370,7 +389,7 @@ func (gs *groupState) commit(cand *candidate, a *structs.Allocation) {
 			p.counts[v]++
 		}
 	}
-	gs.countSpread(cand.node, 1)
+	gs.countSpread(cand.node)
 }
 
 // failureMetric is the report for a group that could not place everything.

@@ -15,6 +15,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -217,4 +218,106 @@ func (s *Server) RaftRemovePeer(ctx context.Context, req *structs.RaftPeerRemove
 	}
 	return nil, fmt.Errorf("remove raft peer: no peer with ID %q or address %q in the raft configuration (see operator raft list-peers): %w",
 		req.ID, req.Address, structs.ErrNotFound)
+}
+
+// healthMaxTrailingLogs is how far behind the leader's log a healthy
+// server may be.
+const healthMaxTrailingLogs = 250
+
+// healthQueryTimeout bounds asking one server for its Raft figures.
+const healthQueryTimeout = time.Second
+
+// raftStats answers Status.RaftStats: this server's own Raft figures.
+func (s *Server) raftStats(ctx context.Context, _ *structs.RaftStatsRequest) (*structs.RaftStatsResponse, error) {
+	st := s.raft.Stats()
+	out := &structs.RaftStatsResponse{State: st["state"], LastContact: -1}
+	out.Term, _ = strconv.ParseUint(st["term"], 10, 64)
+	out.LastIndex, _ = strconv.ParseUint(st["last_log_index"], 10, 64)
+	out.AppliedIndex, _ = strconv.ParseUint(st["applied_index"], 10, 64)
+	switch lc := st["last_contact"]; {
+	case s.IsLeader():
+		out.LastContact = 0
+	case lc == "never" || lc == "":
+	case lc == "0":
+		out.LastContact = 0
+	default:
+		if d, err := time.ParseDuration(lc); err == nil {
+			out.LastContact = d
+		}
+	}
+	return out, nil
+}
+
+// AutopilotHealth reports every Raft server's health as the leader sees
+// it: alive in Serf, in contact with the leader within the
+// LastContactThreshold, on the leader's term and not far behind its log.
+func (s *Server) AutopilotHealth(ctx context.Context) (*structs.AutopilotHealth, error) {
+	return s.autopilotHealthRPC(ctx, &structs.RaftStatsRequest{})
+}
+
+func (s *Server) autopilotHealthRPC(ctx context.Context, req *structs.RaftStatsRequest) (*structs.AutopilotHealth, error) {
+	if resp, ok, err := forwarded[structs.AutopilotHealth](ctx, s, methodAutopilotHealth, req); ok {
+		return resp, err
+	}
+	f := s.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return nil, fmt.Errorf("autopilot health: %w", err)
+	}
+	cfg := s.autopilot.cfg.Load()
+	members := map[string]*serverParts{}
+	for _, p := range s.serverMembers() {
+		members[p.ID] = p
+	}
+	self, _ := s.raftStats(ctx, nil)
+	out := &structs.AutopilotHealth{Healthy: true}
+	voters, healthyVoters := 0, 0
+	for _, srv := range f.Configuration().Servers {
+		h := &structs.ServerHealth{ID: string(srv.ID), Name: string(srv.ID), Address: string(srv.Address),
+			Voter: srv.Suffrage == raft.Voter, LastContact: -1, SerfStatus: "none"}
+		var rpcAddr string
+		if p := members[h.ID]; p != nil {
+			h.Name, h.SerfStatus, h.Version, rpcAddr = p.Name, memberStatus(p.Status), p.Build, p.RPCAddr
+		}
+		var stats *structs.RaftStatsResponse
+		if srv.ID == raft.ServerID(s.config.NodeName) {
+			h.Leader, h.SerfStatus, h.Version, stats = true, structs.MemberStatusAlive, s.config.Build, self
+		} else if rpcAddr != "" {
+			st, err := s.remoteRaftStats(ctx, rpcAddr)
+			if err != nil {
+				h.Error = err.Error()
+			}
+			stats = st
+		}
+		if stats != nil {
+			h.LastContact, h.LastTerm, h.LastIndex = stats.LastContact, stats.Term, stats.LastIndex
+		}
+		h.Healthy = stats != nil && h.SerfStatus == structs.MemberStatusAlive && h.LastTerm == self.Term &&
+			h.LastContact >= 0 && (h.Leader || h.LastContact <= cfg.LastContactThreshold) &&
+			h.LastIndex+healthMaxTrailingLogs >= self.LastIndex
+		if h.Voter {
+			voters++
+			if h.Healthy {
+				healthyVoters++
+			}
+		}
+		out.Healthy = out.Healthy && h.Healthy
+		out.Servers = append(out.Servers, h)
+	}
+	out.FailureTolerance = max(0, healthyVoters-(voters/2+1))
+	return out, nil
+}
+
+// remoteRaftStats asks the server at rpcAddr for its Raft figures.
+func (s *Server) remoteRaftStats(ctx context.Context, rpcAddr string) (*structs.RaftStatsResponse, error) {
+	conn, err := s.conns.get(rpcAddr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, healthQueryTimeout)
+	defer cancel()
+	var resp structs.RaftStatsResponse
+	if err := invoke(ctx, conn, methodRaftStats, &structs.RaftStatsRequest{}, &resp); err != nil {
+		return nil, err
+	}
+	return &resp, nil
 }

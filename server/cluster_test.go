@@ -38,6 +38,7 @@ func clusterConfig(t testing.TB, name string, expect int) *Config {
 	ml.TCPTimeout = time.Second
 	ml.IndirectChecks = 1
 	ml.RetransmitMult = 2
+	ml.DeadNodeReclaimTime = 200 * time.Millisecond
 	return &Config{
 		NodeName: name, DataDir: t.TempDir(), RPCAddr: "127.0.0.1:0", SerfAddr: "127.0.0.1:0",
 		BootstrapExpect: expect, NumSchedulers: 1, Logger: testLogger().With("server", name), RaftConfig: rc, SerfConfig: sc,
@@ -218,6 +219,17 @@ func TestClusterBootstrapExpectAndForwarding(t *testing.T) {
 	}
 	waitAllocs(t, leader, node.ID, 2)
 
+	testutil.WaitFor(t, func() error {
+		h, err := f.AutopilotHealth(context.Background())
+		if err != nil {
+			return err
+		}
+		if !h.Healthy || h.FailureTolerance != 1 || len(h.Servers) != 3 {
+			return fmt.Errorf("got health %+v, want healthy, tolerance 1, 3 servers", h)
+		}
+		return nil
+	})
+
 	members := f.Members()
 	if len(members) != 3 {
 		t.Fatalf("got %d members, want 3", len(members))
@@ -274,6 +286,11 @@ func TestClusterFailoverAutopilotAndJoin(t *testing.T) {
 		}
 	}
 	t.Logf("acknowledged %d, lost 0", len(acked))
+
+	// Until then the dead server shows unhealthy.
+	if h, err := newLeader.AutopilotHealth(context.Background()); err == nil && h.Healthy && len(h.Servers) == 3 {
+		t.Errorf("got a healthy cluster of 3 with a dead server: %+v", h)
+	}
 
 	// Autopilot removes the dead server from Raft.
 	var ids []string
@@ -417,4 +434,76 @@ func TestGossipEncryption(t *testing.T) {
 	if _, err := New(bad); err == nil || !strings.Contains(err.Error(), "16, 24 or 32") {
 		t.Fatalf("got %v, want a key length error", err)
 	}
+}
+
+func TestRetryJoinSkipsOwnAddress(t *testing.T) {
+	s := startClusterServer(t, clusterConfig(t, "s1", 1))
+	got := s.othersOf([]string{s.SerfAddr(), "10.9.9.9:8648"})
+	if len(got) != 1 || got[0] != "10.9.9.9:8648" {
+		t.Fatalf("got %v, want only the other server", got)
+	}
+}
+
+func TestClusterServerRestartsAfterLeaving(t *testing.T) {
+	servers := newCluster(t, 3)
+	leader := waitLeader(t, servers)
+	f := followers(servers)[0]
+	cfg := *f.config
+	if err := f.Leave(); err != nil {
+		t.Fatal(err)
+	}
+	f.Shutdown()
+	var rest []*Server
+	for _, s := range servers {
+		if s != f {
+			rest = append(rest, s)
+		}
+	}
+	waitVoters(t, leader, rest[0].config.NodeName, rest[1].config.NodeName)
+	j := mockJob(1, 64)
+	j.ID = "while-away"
+	registerJob(t, leader, j)
+
+	// Same name and data dir, new ports: it rejoins, is a voter again and
+	// catches up.
+	cfg.RPCAddr, cfg.SerfAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0", ""
+	cfg.RetryJoin = []string{rest[0].SerfAddr()}
+	back := startClusterServer(t, &cfg)
+	waitVoters(t, leader, "s1", "s2", "s3")
+	waitJob(t, back, j.Namespace, j.ID)
+	waitLeader(t, append(rest, back))
+}
+
+func TestClusterServerRestartsAfterCrash(t *testing.T) {
+	servers := newCluster(t, 3)
+	leader := waitLeader(t, servers)
+	f := followers(servers)[0]
+	cfg := *f.config
+	f.Shutdown() // no leave: a crash
+	j := mockJob(1, 64)
+	j.ID = "while-down"
+	registerJob(t, leader, j)
+	var rest []*Server
+	for _, s := range servers {
+		if s != f {
+			rest = append(rest, s)
+		}
+	}
+	cfg.RPCAddr, cfg.SerfAddr, cfg.RaftAddr = "127.0.0.1:0", "127.0.0.1:0", ""
+	cfg.RetryJoin = []string{rest[0].SerfAddr()}
+	back := startClusterServer(t, &cfg)
+	waitJob(t, back, j.Namespace, j.ID)
+	testutil.WaitFor(t, func() error {
+		c, err := leader.RaftConfiguration()
+		if err != nil {
+			return err
+		}
+		for _, srv := range c.Servers {
+			if srv.ID == cfg.NodeName && srv.Address == string(back.parts.transport.LocalAddr()) && srv.Voter {
+				return nil
+			}
+		}
+		return fmt.Errorf("raft configuration %+v lacks %s at its new address", c.Servers, cfg.NodeName)
+	})
+	waitLeader(t, append(rest, back))
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/raft"
 	"github.com/hashicorp/serf/serf"
 
+	"github.com/droverhq/drover/rpc"
 	"github.com/droverhq/drover/structs"
 )
 
@@ -92,6 +93,9 @@ type Config struct {
 	LeaderWaitTimeout time.Duration
 	// Build is the version reported in Serf tags.
 	Build string
+	// TLS secures the gRPC listener and every dial to another server
+	// with mutual TLS; nil is plaintext.
+	TLS *rpc.TLS
 }
 
 // withDefaults returns a copy of c with every zero field defaulted.
@@ -137,6 +141,15 @@ func (c *Config) withDefaults() (*Config, error) {
 	setDefault(&out.Build, "dev")
 	if out.Autopilot == nil {
 		out.Autopilot = structs.DefaultAutopilotConfig()
+	} else {
+		ap := *out.Autopilot
+		if ap.DeadServerCleanupTime <= 0 {
+			ap.DeadServerCleanupTime = structs.DefaultDeadServerCleanupTime
+		}
+		if ap.LastContactThreshold <= 0 {
+			ap.LastContactThreshold = structs.DefaultLastContactThreshold
+		}
+		out.Autopilot = &ap
 	}
 	if n := len(out.EncryptKey); n != 0 && n != 16 && n != 24 && n != 32 {
 		return nil, fmt.Errorf("server config: the gossip encryption key is %d bytes: it must be 16, 24 or 32 (drover operator keygen makes one)", n)

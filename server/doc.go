@@ -20,6 +20,16 @@
 // state store each time leadership is gained, so nothing about them needs to
 // survive a leader change.
 //
-// One server bootstraps alone today; the Raft setup (peers, configuration,
-// transport on its own port) is already what a Serf-joined cluster needs.
+// Clusters (serf.go, membership.go, forward.go, autopilot.go,
+// snapshot.go): servers find each other with Serf, whose tags map each
+// server's Raft address to its RPC address. bootstrap_expect servers
+// bootstrap Raft together; the leader's reconcile loop adds joining servers
+// as voters and removes those that left, and autopilot removes those that
+// stay failed. An endpoint on a follower forwards the request to the
+// leader over gRPC (s.forward) and a default read waits for the leader's
+// applied index (ReadBarrier). Operator snapshots go through raft.Restore
+// so every server installs them.
+//
+//	follower endpoint ──forward (gRPC)──► leader endpoint ──► RaftApply
+//	serf events ──► bootstrap (until done) / leader reconcile ──► AddVoter, RemoveServer
 package server

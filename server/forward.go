@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -49,6 +49,8 @@ const (
 	methodJobScale           = "/" + ClusterServiceName + "/Job.Scale"
 	methodSchedulerSetConfig = "/" + ClusterServiceName + "/Operator.SchedulerSetConfig"
 	methodAllocStop          = "/" + ClusterServiceName + "/Alloc.Stop"
+	methodRaftStats          = "/" + ClusterServiceName + "/Status.RaftStats"
+	methodAutopilotHealth    = "/" + ClusterServiceName + "/Operator.AutopilotHealth"
 )
 
 // mdHops counts how often a request was forwarded.
@@ -72,6 +74,10 @@ func (s *Server) registerClusterService(g *grpc.Server) {
 		"Job.Scale":                   handle(s.JobScale),
 		"Operator.SchedulerSetConfig": handle(s.SchedulerSetConfig),
 		"Alloc.Stop":                  handle(s.allocStopRPC),
+		"Status.RaftStats":            handle(s.raftStats),
+		"Operator.AutopilotHealth":    handle(s.autopilotHealthRPC),
+		"Node.UpdateDrain":            handle(s.NodeUpdateDrain),
+		"Node.UpdateEligibility":      handle(s.NodeUpdateEligibility),
 	})
 	desc.ServiceName = ClusterServiceName
 	g.RegisterService(desc, nil)
@@ -202,7 +208,10 @@ func (s *Server) leaderRPCAddr() (addr string, self bool) {
 		return "", false
 	}
 	if raftAddr == s.parts.transport.LocalAddr() {
-		return s.rpcAddr, s.IsLeader()
+		if s.IsLeader() {
+			return s.rpcAddr, true
+		}
+		return "", false // stepping down: wait for the next leader
 	}
 	return s.rpcAddrOfRaft(string(raftAddr)), false
 }
@@ -260,8 +269,17 @@ func fromGRPCError(err error) error {
 
 func containsErr(msg string, err error) bool { return strings.Contains(msg, err.Error()) }
 
+// serverConnectParams reconnect to a server that was down within a
+// couple of seconds of its return (gRPC's default backoff grows to two
+// minutes, during which calls to a restarted leader would fail).
+var serverConnectParams = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+	MinConnectTimeout: 2 * time.Second,
+}
+
 // connPool keeps one gRPC connection per server address.
 type connPool struct {
+	tls   *rpc.TLS // credentials of every dial; nil is plaintext
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn // guarded by mu
 }
@@ -272,8 +290,9 @@ func (p *connPool) get(addr string) (*grpc.ClientConn, error) {
 	if c, ok := p.conns[addr]; ok {
 		return c, nil
 	}
-	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRPCMessage), grpc.MaxCallSendMsgSize(maxRPCMessage)))
+	c, err := grpc.NewClient(addr, p.tls.DialOption(),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxRPCMessage), grpc.MaxCallSendMsgSize(maxRPCMessage)),
+		grpc.WithConnectParams(serverConnectParams))
 	if err != nil {
 		return nil, fmt.Errorf("server address %q: %w", addr, err)
 	}

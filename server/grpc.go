@@ -32,7 +32,7 @@ func (s *Server) listenRPC() error {
 
 // serveRPC registers drover's service and serves it until Shutdown.
 func (s *Server) serveRPC() {
-	s.grpc = grpc.NewServer(grpc.MaxRecvMsgSize(maxRPCMessage), grpc.MaxSendMsgSize(maxRPCMessage))
+	s.grpc = grpc.NewServer(s.config.TLS.ServerOption(), grpc.MaxRecvMsgSize(maxRPCMessage), grpc.MaxSendMsgSize(maxRPCMessage))
 	s.grpc.RegisterService(rpc.ServiceDesc(map[string]rpc.Handler{
 		rpc.NodeRegister:        handle(s.nodeRegister),
 		rpc.NodeUpdateStatus:    handle(s.nodeUpdateStatus),

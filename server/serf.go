@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -47,6 +48,8 @@ const (
 	serfDir      = "serf"
 	serfSnapshot = "local.snapshot"
 	serfEventBuf = 256
+	// deadNodeReclaimTime: see serfConfig.
+	deadNodeReclaimTime = 30 * time.Second
 )
 
 // serverParts is a server as its Serf tags describe it.
@@ -92,6 +95,10 @@ func (s *Server) setupSerf() error {
 	}
 	sf, err := serf.Create(conf)
 	if err != nil {
+		if strings.Contains(err.Error(), "address already in use") {
+			return fmt.Errorf("start serf on %s: %w: the Serf port is in use, probably by another agent: stop it or set ports { serf = 9648 } in the agent config",
+				s.config.SerfAddr, err)
+		}
 		return fmt.Errorf("start serf on %s: %w", s.config.SerfAddr, err)
 	}
 	s.serf = sf
@@ -165,6 +172,12 @@ func (s *Server) serfConfig() (*serf.Config, error) {
 	if len(s.config.EncryptKey) > 0 {
 		ml.SecretKey = s.config.EncryptKey
 	}
+	if ml.DeadNodeReclaimTime == 0 {
+		// A server that comes back at another address under the same
+		// name (a crash and a new IP) may take its name back once the old
+		// entry has been dead this long; memberlist's default never lets it.
+		ml.DeadNodeReclaimTime = deadNodeReclaimTime
+	}
 	return conf, nil
 }
 
@@ -208,22 +221,70 @@ func (s *Server) serfEventLoop() {
 	}
 }
 
-// retryJoin joins RetryJoin every RetryJoinInterval until a join succeeds.
+// retryJoinFirstWait is the first pause between retry_join attempts; it
+// doubles up to RetryJoinInterval, so servers started together find each
+// other quickly.
+const retryJoinFirstWait = time.Second
+
+// retryJoin joins RetryJoin until it reaches another server: at once,
+// then after 1s, 2s, 4s ... up to RetryJoinInterval between attempts.
+// This server's own address in the list (every server may share one
+// list) does not count.
 func (s *Server) retryJoin() {
+	addrs := s.othersOf(s.config.RetryJoin)
+	if len(addrs) == 0 {
+		return
+	}
+	wait := min(retryJoinFirstWait, s.config.RetryJoinInterval)
 	for attempt := 1; ; attempt++ {
-		n, err := s.Join(s.config.RetryJoin)
+		n, err := s.Join(addrs)
 		if err == nil && n > 0 {
 			s.logger.Info("retry_join joined the cluster", "joined", n, "attempts", attempt)
 			return
 		}
-		s.logger.Warn("retry_join failed, will retry", "addrs", s.config.RetryJoin, "attempt", attempt,
-			"retry_in", s.config.RetryJoinInterval, "error", err)
+		s.logger.Warn("retry_join failed, will retry", "addrs", addrs, "attempt", attempt, "retry_in", wait, "error", err)
 		select {
 		case <-s.ctx.Done():
 			return
-		case <-time.After(s.config.RetryJoinInterval):
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, s.config.RetryJoinInterval)
+	}
+}
+
+// othersOf drops this server's own Serf address from addrs.
+func (s *Server) othersOf(addrs []string) []string {
+	self := s.SerfAddr()
+	selfHost, selfPort, _ := net.SplitHostPort(self)
+	var out []string
+	for _, a := range addrs {
+		host, port, err := net.SplitHostPort(a)
+		if err == nil && port == selfPort && (host == selfHost || isOwnIP(host)) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// isOwnIP reports whether host is an IP of one of this machine's
+// interfaces other than loopback (loopback is shared by every server of
+// a test on one machine, so it proves nothing).
+func isOwnIP(host string) bool {
+	ip := net.ParseIP(host)
+	if ip == nil || ip.IsLoopback() {
+		return false
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+			return true
 		}
 	}
+	return false
 }
 
 // errNoSerf is returned by membership operations of a server without Serf.

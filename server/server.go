@@ -40,6 +40,7 @@ type Server struct {
 	blocked    *blocked.Evals
 	planQueue  *planapply.Queue
 	heartbeats *heartbeats
+	planStats  planStats // plans submitted and rejected (plan_stats.go)
 	// cancelEvals carries evals the apply hook wants canceled (a newer
 	// blocked eval replaced them) to the leader's reaper, since the hook
 	// runs on the FSM goroutine and must not propose to Raft itself.
@@ -76,7 +77,8 @@ func New(cfg *Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{config: cfg, logger: cfg.Logger.With("component", "server"), now: cfg.Now,
-		cancelEvals: make(chan *structs.Evaluation, 1024), reconcileCh: make(chan struct{}, 1)}
+		cancelEvals: make(chan *structs.Evaluation, 1024), reconcileCh: make(chan struct{}, 1),
+		conns: connPool{tls: cfg.TLS}}
 	ap := *cfg.Autopilot
 	s.autopilot.cfg.Store(&ap)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -207,6 +209,7 @@ func (s *Server) Stats() map[string]string {
 	out["blocked_evals.total_blocked"] = fmt.Sprint(bl.TotalBlocked)
 	out["blocked_evals.total_escaped"] = fmt.Sprint(bl.TotalEscaped)
 	out["plan_queue.depth"] = fmt.Sprint(s.planQueue.Len())
+	s.planStats.addTo(out)
 	out["heartbeat.timers"] = fmt.Sprint(s.heartbeats.count())
 	out["leader"] = fmt.Sprint(s.IsLeader())
 	out["leader_addr"] = s.Leader()

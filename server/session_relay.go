@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/droverhq/drover/rpc"
 	"github.com/droverhq/drover/structs"
@@ -60,7 +59,7 @@ func (p peerOps) with(ctx context.Context, f func(rpc.AllocOps) error) error {
 		if addr == p.s.rpcAddr {
 			continue
 		}
-		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(addr, p.s.config.TLS.DialOption())
 		if err != nil {
 			continue
 		}

@@ -155,6 +155,7 @@ func (w *worker) SubmitPlan(plan *structs.Plan) (*structs.PlanResult, scheduler.
 	if err != nil {
 		return nil, nil, err
 	}
+	w.s.planStats.record(result)
 	snap, err := w.snapshotAt(max(result.RefreshIndex, result.AllocIndex))
 	if err != nil {
 		return nil, nil, err

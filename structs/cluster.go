@@ -164,3 +164,43 @@ type AllocStopResponse struct {
 	EvalID string
 	WriteMeta
 }
+
+// RaftStatsRequest asks a server for its own Raft figures.
+type RaftStatsRequest struct{}
+
+// RaftStatsResponse is one server's view of its Raft log.
+type RaftStatsResponse struct {
+	State        string
+	Term         uint64
+	LastIndex    uint64
+	AppliedIndex uint64
+	// LastContact is the time since the leader was last heard from (0 on
+	// the leader, -1 when never).
+	LastContact time.Duration
+}
+
+// ServerHealth is one Raft server's health, as the leader's autopilot
+// judges it.
+type ServerHealth struct {
+	ID          string
+	Name        string
+	Address     string
+	SerfStatus  string
+	Version     string
+	Leader      bool
+	Voter       bool
+	Healthy     bool
+	LastContact time.Duration // -1: unknown
+	LastTerm    uint64
+	LastIndex   uint64
+	// Error says why the server's figures are unknown, if they are.
+	Error string
+}
+
+// AutopilotHealth is the cluster's health: Healthy when every server is;
+// FailureTolerance is how many more voters may fail with a quorum left.
+type AutopilotHealth struct {
+	Healthy          bool
+	FailureTolerance int
+	Servers          []*ServerHealth
+}

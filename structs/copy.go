@@ -317,6 +317,7 @@ func (n *Node) Copy() *Node {
 	c.HostVolumes = copyValues(n.HostVolumes, copyPlain[ClientHostVolumeConfig])
 	c.NodeResources = copyNodeResources(n.NodeResources)
 	c.ReservedResources = copyPlain(n.ReservedResources)
+	c.DrainStrategy = copyPlain(n.DrainStrategy)
 	return &c
 }
 

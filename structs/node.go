@@ -35,6 +35,9 @@ type Node struct {
 	StatusUpdatedAt       int64
 	SchedulingEligibility string
 	Drain                 bool
+	// DrainStrategy is the drain in progress (node_drain.go); nil when the
+	// node is not draining.
+	DrainStrategy *DrainStrategy
 	// ComputedClass groups nodes whose scheduling-relevant fields are equal,
 	// so feasibility can be cached per class.
 	ComputedClass string

@@ -29,6 +29,7 @@ var commands = map[structs.MessageType]command{
 	structs.NodeDeregisterRequestType:               handle(applyNodeDeregister),
 	structs.NodeUpdateStatusRequestType:             handle(applyNodeStatus),
 	structs.NodeUpdateEligibilityRequestType:        handle(applyNodeEligibility),
+	structs.NodeUpdateDrainRequestType:              handle(applyNodeDrain),
 	structs.JobRegisterRequestType:                  handle(applyJobRegister),
 	structs.JobDeregisterRequestType:                handle(applyJobDeregister),
 	structs.EvalUpdateRequestType:                   handle(applyEvalUpdate),

@@ -112,3 +112,46 @@ func BenchmarkPersistRestore(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/alloc")
 }
+
+// BenchmarkUpsertPlanResults50000 commits one plan result of 50,000 new
+// allocations on 5,000 nodes, as the plan applier builds it (grouped by
+// node, Job dropped where it is the plan's job): the commit half of
+// `scheduler-benchmark -nodes 5000 -count 50000`; then the same into a
+// store that already holds 200,000 allocations.
+func BenchmarkUpsertPlanResults50000(b *testing.B) {
+	for _, existing := range []int{0, 200_000} {
+		b.Run(fmt.Sprintf("existing=%d", existing), func(b *testing.B) { benchUpsertPlanResults(b, existing) })
+	}
+}
+
+func benchUpsertPlanResults(b *testing.B, existing int) {
+	const nodes, n = 5000, 50_000
+	for range b.N {
+		b.StopTimer()
+		s := newStore(b)
+		for i := range nodes {
+			must(b, s.UpsertNode(1, testNode(fmt.Sprintf("node-%04d", i))))
+		}
+		other := testJob("other")
+		must(b, s.UpsertJob(2, other))
+		for i := 0; i < existing; i += 10_000 {
+			must(b, s.UpsertAllocs(3, benchAllocs(other, 10_000, nodes)))
+		}
+		job := testJob("web")
+		must(b, s.UpsertJob(4, job))
+		stored := get[*structs.Job](b)(s.JobByID(nil, job.Namespace, job.ID))
+		allocs := make([]*structs.Allocation, 0, n)
+		for node := range nodes {
+			for i := range n / nodes {
+				a := testAlloc(stored, fmt.Sprintf("node-%04d", node), node*(n/nodes)+i)
+				a.Job = nil
+				allocs = append(allocs, a)
+			}
+		}
+		req := &structs.ApplyPlanResultsRequest{Job: stored, EvalID: "eval-1", AllocsUpdated: allocs}
+		runtime.GC()
+		b.StartTimer()
+		must(b, s.UpsertPlanResults(5, req))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/alloc")
+}

@@ -22,6 +22,7 @@ func (s *StateStore) UpsertNode(index uint64, node *structs.Node) error {
 			n.CreateIndex = existing.CreateIndex
 			n.SchedulingEligibility = existing.SchedulingEligibility
 			n.Drain = existing.Drain
+			n.DrainStrategy = existing.DrainStrategy
 		}
 		if n.SchedulingEligibility == "" {
 			n.SchedulingEligibility = structs.NodeSchedulingEligible

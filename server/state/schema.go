@@ -1,6 +1,10 @@
 package state
 
-import memdb "github.com/hashicorp/go-memdb"
+import (
+	memdb "github.com/hashicorp/go-memdb"
+
+	"github.com/droverhq/drover/structs"
+)
 
 // Table names. The "index" table maps each table name to the Raft index of
 // its latest write.
@@ -61,9 +65,12 @@ func schema() *memdb.DBSchema {
 		table(TableJobs, idIndex(nsAnd("ID"))),
 		table(TableJobVersion, idIndex(versionID), lookupIndex("job", nsAnd("ID"))),
 		table(TableEvals, idIndex(stringField("ID")), lookupIndex("job", nsAnd("JobID"))),
-		table(TableAllocs, idIndex(stringField("ID")), lookupIndex("job", nsAnd("JobID")),
-			lookupIndex("node", stringField("NodeID")),
-			lookupIndex("deployment", stringField("DeploymentID"))),
+		// Typed indexers (indexers.go): the same keys, without reflection.
+		table(TableAllocs,
+			idIndex(allocField("ID", true, func(a *structs.Allocation) string { return a.ID })),
+			lookupIndex("job", allocNSAnd("JobID", func(a *structs.Allocation) string { return a.JobID })),
+			lookupIndex("node", allocField("NodeID", false, func(a *structs.Allocation) string { return a.NodeID })),
+			lookupIndex("deployment", allocField("DeploymentID", false, func(a *structs.Allocation) string { return a.DeploymentID }))),
 		table(TableDeployments, idIndex(stringField("ID")), lookupIndex("job", nsAnd("JobID"))),
 		table(TableIndex, idIndex(stringField("Key"))),
 		schedulerConfigTable(),
