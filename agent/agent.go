@@ -106,7 +106,7 @@ func (a *Agent) start() error {
 	}
 	a.serveHTTP()
 	a.logger.Info("agent started", "http", a.HTTPAddr(), "server", a.server != nil, "client", a.client != nil,
-		"data_dir", a.cfg.DataDir)
+		"data_dir", a.cfg.DataDir, "rpc_tls", a.rpcTLS != nil)
 	return nil
 }
 

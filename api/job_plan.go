@@ -24,6 +24,8 @@ type JobPlanResponse struct {
 // PlanAnnotations describe a plan per task group.
 type PlanAnnotations struct {
 	DesiredTGUpdates map[string]*DesiredUpdates
+	// PreemptedAllocs are the allocations the plan would evict.
+	PreemptedAllocs []*AllocListStub
 }
 
 // DesiredUpdates counts what a plan does to one task group's allocations.

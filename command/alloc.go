@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/droverhq/drover/api"
@@ -70,7 +71,7 @@ func (m *Meta) printAlloc(a *api.Allocation, verbose bool) {
 	if a.Job != nil {
 		version = fmt.Sprint(a.Job.Version)
 	}
-	writeKV(m.Stdout, []kv{
+	pairs := []kv{
 		{"ID", shortID(a.ID, verbose)},
 		{"Eval ID", shortID(a.EvalID, verbose)},
 		{"Name", a.Name},
@@ -84,13 +85,31 @@ func (m *Meta) printAlloc(a *api.Allocation, verbose bool) {
 		{"Desired Description", orNone(a.DesiredDescription)},
 		{"Created", relativeTime(now, a.CreateTime)},
 		{"Modified", relativeTime(now, a.ModifyTime)},
-	})
+	}
+	writeKV(m.Stdout, append(pairs, preemptionPairs(a, verbose)...))
 	for _, name := range sortedKeys(a.TaskStates) {
 		m.printTask(a, name)
 	}
 	if verbose && a.Metrics != nil {
 		m.printPlacementMetrics(a.Metrics)
 	}
+}
+
+// preemptionPairs are the alloc status lines about preemption: which
+// allocations this one evicted, and which allocation evicted this one.
+func preemptionPairs(a *api.Allocation, verbose bool) []kv {
+	var out []kv
+	if len(a.PreemptedAllocations) > 0 {
+		ids := make([]string, len(a.PreemptedAllocations))
+		for i, id := range a.PreemptedAllocations {
+			ids[i] = shortID(id, verbose)
+		}
+		out = append(out, kv{"Preempted Allocations", strings.Join(ids, ", ")})
+	}
+	if a.PreemptedByAllocation != "" {
+		out = append(out, kv{"Preempted By", shortID(a.PreemptedByAllocation, verbose)})
+	}
+	return out
 }
 
 // printTask prints one task's state, resources and recent events.

@@ -109,7 +109,12 @@ changed, another user has modified the job and the plan's results are
 potentially invalid.`)
 }
 
-// writePreemptions lists groups whose placements would evict allocations.
+// preemptionDisplayThreshold is how many preempted allocations `job plan`
+// lists one by one; more are summarized per job, as Nomad does.
+const preemptionDisplayThreshold = 10
+
+// writePreemptions lists groups whose placements would evict allocations,
+// then the allocations themselves.
 func writePreemptions(w io.Writer, resp *api.JobPlanResponse) {
 	if resp.Annotations == nil {
 		return
@@ -119,6 +124,34 @@ func writePreemptions(w io.Writer, resp *api.JobPlanResponse) {
 			fmt.Fprintf(w, "- Task Group %q would preempt %d %s of lower-priority jobs.\n", name, n, plural(int(n), "allocation"))
 		}
 	}
+	preempted := resp.Annotations.PreemptedAllocs
+	if len(preempted) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nPreemptions:\n\n")
+	if len(preempted) < preemptionDisplayThreshold {
+		rows := make([][]string, 0, len(preempted))
+		for _, a := range preempted {
+			rows = append(rows, []string{a.ID, a.JobID, a.TaskGroup})
+		}
+		writeTable(w, []string{"Alloc ID", "Job ID", "Task Group"}, rows)
+		return
+	}
+	type jobKey struct{ id, ns, typ string }
+	counts := map[jobKey]int{}
+	var order []jobKey
+	for _, a := range preempted {
+		k := jobKey{a.JobID, a.Namespace, a.JobType}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	rows := make([][]string, 0, len(order))
+	for _, k := range order {
+		rows = append(rows, []string{k.id, orNone(k.ns), orNone(k.typ), fmt.Sprint(counts[k])})
+	}
+	writeTable(w, []string{"Job ID", "Namespace", "Job Type", "Preemptions"}, rows)
 }
 
 // diffMarker is the sign Nomad puts before a changed line.

@@ -95,6 +95,14 @@ func (m *Meta) nodeDrain(prefix string, f *drainFlags) error {
 		return err
 	}
 	if f.monitorOnly {
+		node, _, err := c.Nodes().Info(id, nil)
+		if err != nil {
+			return m.fail(doing, err)
+		}
+		if !node.Drain {
+			m.outf("No drain strategy set for node %s\n", id)
+			return nil
+		}
 		return exit(m.monitorDrain(c, id, f.verbose))
 	}
 	verb := "enable"

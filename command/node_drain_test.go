@@ -107,6 +107,7 @@ func TestNodeDrainRequests(t *testing.T) {
 		{name: "not confirmed", args: []string{"-enable"}, stdin: "n\n", wantOut: "Canceling drain toggle"},
 		{name: "confirmed", args: []string{"-enable", "-detach"}, stdin: "y\n",
 			wantRequests: 1, wantSpec: &api.DrainSpec{Deadline: time.Hour}},
+		{name: "monitor without a drain", args: []string{"-monitor"}, wantOut: "No drain strategy set for node " + drainNodeID},
 		{name: "no mode", args: []string{"-yes"}, wantCode: 1},
 		{name: "two modes", args: []string{"-enable", "-disable", "-yes"}, wantCode: 1},
 		{name: "force and no deadline", args: []string{"-enable", "-yes", "-force", "-no-deadline"}, wantCode: 1},

@@ -58,7 +58,7 @@ func TestDryRun(t *testing.T) {
 	plan := func(j *structs.Job) *DryRunPlanner {
 		t.Helper()
 		p := &DryRunPlanner{}
-		st := OverlayJob(h.State(), j)
+		st := OverlayJob(h.State(), PlannedJob(h.State(), j, testNow))
 		s, err := NewScheduler(j.Type, nil, st, p)
 		if err != nil {
 			t.Fatal(err)
@@ -88,5 +88,45 @@ func TestDryRun(t *testing.T) {
 	}
 	if len(h.Allocs()) != before || len(h.Created) != 0 {
 		t.Errorf("dry run changed the cluster: %d allocs (was %d), %d evals created", len(h.Allocs()), before, len(h.Created))
+	}
+}
+
+// The overlay shows the planned job and passes everything else, the
+// scheduler configuration included, through to the state under it.
+func TestOverlayJob(t *testing.T) {
+	h, _ := newTestHarness(t, 1)
+	cfg := &structs.SchedulerConfiguration{SchedulerAlgorithm: structs.SchedulerAlgorithmSpread}
+	h.SetSchedulerConfig(cfg)
+	job := MockServiceJob()
+	h.UpsertJob(job)
+	st := h.State()
+	stored := st.JobByID(job.Namespace, job.ID)
+
+	if got := PlannedJob(st, job, testNow); got != stored {
+		t.Errorf("unchanged spec: PlannedJob = %p, want the stored version %p", got, stored)
+	}
+	edited := *job
+	edited.Priority = 70
+	planned := PlannedJob(st, &edited, testNow)
+	if planned.Version != stored.Version+1 || planned.JobModifyIndex != st.Index()+1 ||
+		planned.CreateIndex != stored.CreateIndex || planned.SubmitTime != testNow.UnixNano() {
+		t.Errorf("edited: got version %d, JobModifyIndex %d, CreateIndex %d, SubmitTime %d; want %d, %d, %d, %d",
+			planned.Version, planned.JobModifyIndex, planned.CreateIndex, planned.SubmitTime,
+			stored.Version+1, st.Index()+1, stored.CreateIndex, testNow.UnixNano())
+	}
+	fresh := MockServiceJob()
+	if p := PlannedJob(st, fresh, testNow); p.Version != 0 || p.CreateIndex != st.Index()+1 {
+		t.Errorf("new job: got version %d, CreateIndex %d; want 0 and %d", p.Version, p.CreateIndex, st.Index()+1)
+	}
+
+	view := OverlayJob(st, planned)
+	if got := view.JobByID(job.Namespace, job.ID); got != planned {
+		t.Errorf("JobByID = %p, want the planned job %p", got, planned)
+	}
+	if got := view.SchedulerConfig(); got == nil || got.SchedulerAlgorithm != structs.SchedulerAlgorithmSpread {
+		t.Errorf("SchedulerConfig = %+v, want the state's (spread)", got)
+	}
+	if got := view.Index(); got != st.Index() {
+		t.Errorf("Index = %d, want the state's %d", got, st.Index())
 	}
 }

@@ -21,9 +21,13 @@
 //	feasibility ── once per task group over every node:
 //	    │            ready → datacenter → pool → drivers → host volumes → constraints
 //	    ▼            (failures counted in an AllocMetric)
-//	candidates ─── feasible nodes, shuffled; per placement a window of `limit`
-//	    │            of them is checked for fit (cpu, memory, disk, ports,
-//	    │            distinct_hosts, distinct_property) and scored
+//	candidates ─── feasible nodes, shuffled, in one bucket per combination
+//	    │            of spread values (one bucket without spreads); per
+//	    │            placement the buckets are ranked by spread score and a
+//	    │            window of `limit` nodes of each is checked for fit
+//	    │            (cpu, memory, disk, ports, distinct_hosts,
+//	    │            distinct_property) and scored, best bucket first, until
+//	    │            no later bucket can win (spread.go)
 //	    ▼
 //	rank ───────── bin-pack (or spread) + job anti-affinity + affinities
 //	    │            + spreads; the best in the window wins; ports assigned
@@ -60,23 +64,26 @@
 //   - exhausted: a feasible node that does not fit. Within one evaluation a
 //     group's instances all ask the same, and usage only grows, so an
 //     exhausted node is dropped from that group's candidates for good.
-//   - limit: how many fitting nodes are scored per placement: max(2,
-//     bit length of the number of feasible nodes, about log2) for service
-//     jobs, 2 for batch jobs ("the power of two choices"), as Nomad does;
-//     every feasible node when the job has affinities or spreads, since a
-//     preference only helps if the preferred nodes are looked at. A wider
-//     window packs a little tighter; a narrower one is faster and spreads
-//     concurrent schedulers' choices, which lowers plan conflicts. The
-//     window moves on through the shuffled candidates from one placement
-//     to the next, so successive instances see different nodes.
+//   - limit: how many fitting nodes of a bucket are scored per placement:
+//     max(2, bit length of the bucket's feasible nodes, about log2) for
+//     service jobs, 2 for batch jobs ("the power of two choices"), as Nomad
+//     does; every node of the bucket when the group has affinities, since a
+//     preference only helps if the preferred nodes are looked at. Spreads
+//     need no full scan: every bucket's spread score is known without
+//     looking at its nodes. A wider window packs a little tighter; a
+//     narrower one is faster and spreads concurrent schedulers' choices,
+//     which lowers plan conflicts. The window moves on through the shuffled
+//     bucket from one placement to the next, so successive instances see
+//     different nodes.
 //   - score: the sum of the parts, each in [-1, 1]: bin-pack
 //     (fuller after placement is better, cpu and memory; with the "spread"
 //     algorithm emptier is better), job anti-affinity
 //     (-instances of the group already on the node / count), affinity
-//     (matched weights / total weight), spread (how far the node's
-//     attribute value is below its desired share of the group: 1 with none
-//     yet, 0 at its share, -1 when it should get none), and -1 on the node a
-//     rescheduled allocation failed on.
+//     (matched weights / total weight), spread (the node's attribute value's
+//     deficit against its share of the instances placed so far, over a
+//     tolerance that shrinks to half an instance at weight 100; -1 when it
+//     should get none; see spread.go), and -1 on the node a rescheduled
+//     allocation failed on.
 //   - reconcile: names are job.group[index]; missing indexes are filled
 //     lowest first, extra ones stopped highest first. Allocations on down
 //     nodes are stopped as lost and replaced; on draining nodes (service

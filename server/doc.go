@@ -15,8 +15,9 @@
 // routes the new evaluations (pending ones to the broker, blocked ones to
 // the blocked set) and capacity changes (node ready, allocation ended) to
 // the blocked set. "Leader loops" run only while this server leads: the
-// broker, blocked set, plan queue and applier, workers, heartbeat timers
-// and the reapers that cancel or fail evaluations. They are rebuilt from the
+// broker, blocked set, plan queue and applier, workers, heartbeat timers,
+// the reapers that cancel or fail evaluations, and the node drainer
+// (node_drain.go). They are rebuilt from the
 // state store each time leadership is gained, so nothing about them needs to
 // survive a leader change.
 //

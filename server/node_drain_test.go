@@ -187,3 +187,28 @@ func TestNodeDrainForce(t *testing.T) {
 		t.Errorf("force-drained node has %d live allocs (%v), want 0", len(left), jobsOf(left))
 	}
 }
+
+// The drainer keeps nothing the state does not have: a drain started
+// under one leadership term is finished by the next.
+func TestNodeDrainSurvivesLeadershipChange(t *testing.T) {
+	s := startServer(t, testConfig(t, t.TempDir()))
+	conn := dial(t, s)
+	node := mockNode(8192)
+	registerNode(t, conn, node)
+	batch := mockJob(1, 256)
+	batch.Type, batch.ID, batch.Name = structs.JobTypeBatch, "batch-"+batch.ID, "batch-"+batch.ID
+	registerJob(t, s, batch)
+	waitAllocs(t, s, node.ID, 1)
+
+	s.revokeLeadership()
+	drainReq := &structs.NodeUpdateDrainRequest{NodeID: node.ID,
+		DrainStrategy: s.newDrainStrategy(structs.DrainSpec{Deadline: 300 * time.Millisecond})}
+	if _, err := s.RaftApply(structs.NodeUpdateDrainRequestType, drainReq); err != nil {
+		t.Fatal(err)
+	}
+	s.establishLeadership()
+	waitDrained(t, s, node.ID)
+	if left := liveAllocs(t, s, node.ID); len(left) != 0 {
+		t.Errorf("node drained by the new term has %d live allocs, want the batch alloc stopped at the deadline", len(left))
+	}
+}

@@ -84,6 +84,9 @@ func (s *Server) newTransport(bindAddr string) (*raft.NetworkTransport, error) {
 		// Port 0 picks a free port: advertise the one bound.
 		advertise = nil
 	}
+	if s.config.TLS != nil {
+		return s.newTLSTransport(bindAddr, advertise, s.config.TLS)
+	}
 	trans, err := raft.NewTCPTransportWithLogger(bindAddr, advertise, raftMaxPool, raftTransportTimeo,
 		newHCLogger(s.logger, "raft-net"))
 	if err != nil {

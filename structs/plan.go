@@ -24,6 +24,9 @@ type Plan struct {
 // PlanAnnotations describe a plan for `job plan`.
 type PlanAnnotations struct {
 	DesiredTGUpdates map[string]*DesiredUpdates
+	// PreemptedAllocs are the allocations the plan would evict (filled in
+	// for `job plan` from the plan's NodePreemptions).
+	PreemptedAllocs []*AllocListStub
 }
 
 // DesiredUpdates counts what a plan does to one task group.

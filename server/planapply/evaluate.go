@@ -101,17 +101,22 @@ func evaluateNode(state State, plan *structs.Plan, nodeID string) (bool, string)
 
 // proposedAllocs is what would run on the node after the plan: its live
 // allocations, minus those the plan stops, preempts or replaces in place,
-// plus the plan's placements.
+// plus the plan's placements. A node without allocations (the common case
+// when a big job lands) costs no lookup set.
 func proposedAllocs(state State, plan *structs.Plan, nodeID string) []*structs.Allocation {
 	placements := plan.NodeAllocation[nodeID]
+	existing := state.AllocsByNode(nodeID)
+	if len(existing) == 0 {
+		return placements
+	}
 	remove := map[string]struct{}{}
 	for _, list := range [][]*structs.Allocation{plan.NodeUpdate[nodeID], plan.NodePreemptions[nodeID], placements} {
 		for _, a := range list {
 			remove[a.ID] = struct{}{}
 		}
 	}
-	var out []*structs.Allocation
-	for _, a := range state.AllocsByNode(nodeID) {
+	out := make([]*structs.Allocation, 0, len(existing)+len(placements))
+	for _, a := range existing {
 		if _, gone := remove[a.ID]; gone || a.TerminalStatus() {
 			continue
 		}

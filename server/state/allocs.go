@@ -9,16 +9,24 @@ import (
 // UpsertAllocs stores allocations the servers placed, updated or stopped.
 // It keeps what the client reported of an existing allocation (its client
 // status, unless the servers now say it is lost, and its task states), and
-// points each allocation at the stored version of its job.
+// points each allocation at the stored version of its job. It stores
+// copies: the caller keeps its allocations.
 func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) error {
-	return s.update(index, func(tx *writeTxn) error { return tx.upsertAllocs(allocs, nil) })
+	return s.update(index, func(tx *writeTxn) error { return tx.upsertAllocs(allocs, nil, false) })
 }
 
 // upsertAllocs stores allocs. An allocation without a Job takes the one its
 // existing version has, else defaultJob, else the job's current version.
-func (tx *writeTxn) upsertAllocs(allocs []*structs.Allocation, defaultJob *structs.Job) error {
+// With owned, the allocations are the caller's to give away (decoded from a
+// Raft entry): they are stored as they are, with their fields set, instead
+// of copies, which saves a copy and an allocation per allocation.
+func (tx *writeTxn) upsertAllocs(allocs []*structs.Allocation, defaultJob *structs.Job, owned bool) error {
 	for _, alloc := range allocs {
-		a := *alloc
+		a := alloc
+		if !owned {
+			c := *alloc
+			a = &c
+		}
 		if a.Namespace == "" {
 			a.Namespace = structs.DefaultNamespace
 		}
@@ -28,7 +36,7 @@ func (tx *writeTxn) upsertAllocs(allocs []*structs.Allocation, defaultJob *struc
 		}
 		a.CreateIndex = tx.index
 		if existing != nil {
-			tx.keepClientFields(&a, existing)
+			tx.keepClientFields(a, existing)
 		} else if a.ClientStatus == "" {
 			a.ClientStatus = structs.AllocClientStatusPending
 		}
@@ -39,11 +47,11 @@ func (tx *writeTxn) upsertAllocs(allocs []*structs.Allocation, defaultJob *struc
 		if a.Job, err = tx.sharedJob(a.Namespace, a.JobID, a.Job); err != nil {
 			return err
 		}
-		if err := tx.shareStrings(&a); err != nil {
+		if err := tx.shareStrings(a); err != nil {
 			return err
 		}
 		tx.stampTimes(&a.CreateTime, &a.ModifyTime)
-		if err := tx.insert(TableAllocs, &a); err != nil {
+		if err := tx.insert(TableAllocs, a); err != nil {
 			return err
 		}
 		tx.touchJob(a.Namespace, a.JobID)
@@ -60,7 +68,11 @@ func (tx *writeTxn) shareStrings(a *structs.Allocation) error {
 		a.Namespace = sameOr(a.Namespace, j.Namespace)
 		a.JobID = sameOr(a.JobID, j.ID)
 	}
-	node, ok := tx.nodeCache[a.NodeID]
+	// Plans list allocations node by node: try the last node first.
+	node, ok := tx.lastNode, tx.lastNode != nil && tx.lastNode.ID == a.NodeID
+	if !ok {
+		node, ok = tx.nodeCache[a.NodeID]
+	}
 	if !ok {
 		var err error
 		if node, err = lookup[structs.Node](tx, TableNodes, a.NodeID); err != nil {
@@ -68,6 +80,7 @@ func (tx *writeTxn) shareStrings(a *structs.Allocation) error {
 		}
 		tx.nodeCache[a.NodeID] = node
 	}
+	tx.lastNode = node
 	if node != nil {
 		a.NodeID = sameOr(a.NodeID, node.ID)
 		a.NodeName = sameOr(a.NodeName, node.Name)

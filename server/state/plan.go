@@ -8,6 +8,11 @@ import (
 // transaction: the job (if the plan carried one), the deployment and its
 // status updates, stops, placements and preemptions, and the evaluations
 // preemption calls for.
+//
+// It takes ownership of req's allocations: they are stored themselves, with
+// their indexes and shared fields set, not copies, so the caller must not
+// use or change them afterwards. The FSM decodes every request afresh from
+// its Raft entry, and the plan applier builds a new request per plan.
 func (s *StateStore) UpsertPlanResults(index uint64, req *structs.ApplyPlanResultsRequest) error {
 	return s.update(index, func(tx *writeTxn) error {
 		var job *structs.Job
@@ -27,7 +32,7 @@ func (s *StateStore) UpsertPlanResults(index uint64, req *structs.ApplyPlanResul
 			return err
 		}
 		for _, allocs := range [][]*structs.Allocation{req.AllocsStopped, req.AllocsPreempted, req.AllocsUpdated} {
-			if err := tx.upsertAllocs(allocs, job); err != nil {
+			if err := tx.upsertAllocs(allocs, job, true); err != nil {
 				return err
 			}
 		}

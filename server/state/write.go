@@ -28,7 +28,9 @@ type writeTxn struct {
 	jobCache map[jobVersionKey]*structs.Job
 	// nodeCache and strings let the allocations of one write share strings.
 	nodeCache map[string]*structs.Node
+	lastNode  *structs.Node // shareStrings' last answer
 	strings   map[string]string
+	lastJob   jobKey // touchJob's last job, already in jobsDirty
 }
 
 // pendingKey names an object written in this transaction.
@@ -115,7 +117,12 @@ func lookup[T any](tx *writeTxn, table, id string) (*T, error) {
 
 // touchJob asks finish to recompute the job's status.
 func (tx *writeTxn) touchJob(namespace, id string) {
-	tx.jobsDirty[jobKey{namespace, id}] = true
+	k := jobKey{namespace, id}
+	if k == tx.lastJob {
+		return
+	}
+	tx.jobsDirty[k] = true
+	tx.lastJob = k
 }
 
 // finish recomputes the status of touched jobs and records the index of
