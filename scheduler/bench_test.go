@@ -280,3 +280,11 @@ func BenchmarkPreemption5000Nodes(b *testing.B) {
 	}
 	b.ReportMetric(float64(placed)/b.Elapsed().Seconds(), "placements/s")
 }
+
+// BenchmarkServicePlacementSpreadUnique spreads over ${node.unique.name}:
+// one spread bucket per node, the worst case for bucket ranking.
+func BenchmarkServicePlacementSpreadUnique(b *testing.B) {
+	state, job := benchCluster(1000, 10000, false)
+	job.Spreads = []*structs.Spread{{Attribute: "${node.unique.name}", Weight: 100}}
+	runPlacement(b, state, job, 10000)
+}

@@ -200,10 +200,12 @@ func (gs *groupState) countSpread(n *structs.Node) {
 func (gs *groupState) rankBuckets() []*spreadBucket {
 	order := gs.bucketOrder[:0]
 	for _, b := range gs.buckets {
+		// Empty buckets too: a node taken back for preemption is scored
+		// with its bucket's current spread.
+		b.spread = gs.bucketSpread(b)
 		if len(b.cands) == 0 {
 			continue
 		}
-		b.spread = gs.bucketSpread(b)
 		// bin-pack (or its opposite) is at most 1; anti-affinity and the
 		// reschedule penalty are at most 0.
 		b.bound = b.spread + 1 + b.maxAffinity

@@ -97,3 +97,7 @@ func BenchmarkPlace5000x50000(b *testing.B) { benchmarkPlace(b, Config{Nodes: 50
 func BenchmarkPlaceSpread1000x10000(b *testing.B) {
 	benchmarkPlace(b, Config{Nodes: 1000, Count: 10000, Spread: true})
 }
+
+func BenchmarkPlaceSpread5000x50000(b *testing.B) {
+	benchmarkPlace(b, Config{Nodes: 5000, Count: 50000, Spread: true})
+}

@@ -21,6 +21,9 @@ func (s *StateStore) UpsertAllocs(index uint64, allocs []*structs.Allocation) er
 // Raft entry): they are stored as they are, with their fields set, instead
 // of copies, which saves a copy and an allocation per allocation.
 func (tx *writeTxn) upsertAllocs(allocs []*structs.Allocation, defaultJob *structs.Job, owned bool) error {
+	if len(tx.pending) == 0 && len(allocs) > 64 {
+		tx.pending = make(map[pendingKey]interface{}, len(allocs)) // one allocation, not a dozen rehashes
+	}
 	for _, alloc := range allocs {
 		a := alloc
 		if !owned {
