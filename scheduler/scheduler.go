@@ -111,6 +111,9 @@ func newGenericScheduler(logger *slog.Logger, state State, planner Planner, jobT
 // attemptResult is what one planning attempt produced.
 type attemptResult struct {
 	done bool // the plan was fully applied (or there was nothing to do)
+	// progress: a partly rejected plan still committed something, so a
+	// retry is not a wasted attempt.
+	progress bool
 	// placed and stopped count the plan's allocations and stops, for logs.
 	placed, stopped int
 	failed          map[string]*structs.AllocMetric
@@ -131,6 +134,10 @@ func (s *genericScheduler) Process(eval *structs.Evaluation) error {
 		s.rng = rand.New(rand.NewSource(seedFrom(ev.ID)))
 	}
 	var res *attemptResult
+	// Only attempts that commit nothing count against maxPlanAttempts, as
+	// in Nomad: under contention a plan may be partly rejected many times
+	// while it still moves forward. Each counted-out retry commits some
+	// allocations, so the loop ends.
 	for attempt := 1; attempt <= maxPlanAttempts; attempt++ {
 		var err error
 		res, err = s.attempt(&ev)
@@ -143,7 +150,10 @@ func (s *genericScheduler) Process(eval *structs.Evaluation) error {
 				"failed_groups", len(res.failed))
 			return s.finish(&ev, res)
 		}
-		logger.Debug("plan partially rejected, retrying on refreshed state", "attempt", attempt)
+		logger.Debug("plan partially rejected, retrying on refreshed state", "attempt", attempt, "progress", res.progress)
+		if res.progress {
+			attempt = 0
+		}
 	}
 	logger.Warn("maximum plan attempts reached", "attempts", maxPlanAttempts)
 	return s.maxAttemptsReached(&ev)
@@ -208,7 +218,21 @@ func (s *genericScheduler) attempt(ev *structs.Evaluation) (*attemptResult, erro
 		return nil, fmt.Errorf("plan partially rejected (refresh to index %d) but the planner returned no refreshed state", result.RefreshIndex)
 	}
 	s.state = newState
+	res.progress = committedAny(result)
 	return res, nil
+}
+
+// committedAny reports whether a partly rejected plan's result still
+// committed placements, stops or preemptions.
+func committedAny(r *structs.PlanResult) bool {
+	for _, m := range []map[string][]*structs.Allocation{r.NodeAllocation, r.NodeUpdate, r.NodePreemptions} {
+		for _, allocs := range m {
+			if len(allocs) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // finish records a fully applied attempt: a blocked eval for what did not

@@ -145,6 +145,34 @@ func TestPlanRetryThenMaxAttempts(t *testing.T) {
 	}
 }
 
+// A plan that is partly rejected on every try but still commits something
+// each time is progress: it must not run out of attempts.
+func TestPartialRejectionsWithProgressDoNotExhaustAttempts(t *testing.T) {
+	h, _ := newTestHarness(t, 8)
+	job := MockServiceJob()
+	job.TaskGroups[0].Count = 8
+	// One alloc per node, so committing one node's placements per plan
+	// takes eight plans.
+	job.Constraints = append(job.Constraints, &structs.Constraint{Operand: structs.ConstraintDistinctHosts})
+	h.UpsertJob(job)
+	// Each plan commits the placements of one node only (the first in
+	// sorted order) and rejects the rest.
+	h.RejectNode = func(plan *structs.Plan, nodeID string) bool {
+		return nodeID != sortedKeys(plan.NodeAllocation)[0]
+	}
+	ev := process(t, h, job)
+	if ev.Status != structs.EvalStatusComplete {
+		t.Fatalf("eval status %q after %d plans (%s), want complete", ev.Status, len(h.Plans), ev.StatusDescription)
+	}
+	if len(h.Plans) <= maxPlanAttempts {
+		t.Fatalf("only %d plans: the test needs more partly rejected plans than maxPlanAttempts (%d)", len(h.Plans), maxPlanAttempts)
+	}
+	if n := len(h.LiveAllocs(job.Namespace, job.ID)); n != 8 {
+		t.Fatalf("got %d live allocs, want 8", n)
+	}
+	checkNoOvercommit(t, h)
+}
+
 func TestEvalNotMutated(t *testing.T) {
 	h, _ := newTestHarness(t, 1)
 	job := MockServiceJob()

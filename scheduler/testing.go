@@ -124,6 +124,9 @@ type Harness struct {
 	// RejectPlan, when set, is asked about each plan; true rejects the
 	// whole plan with a RefreshIndex, as a lost race would.
 	RejectPlan func(*structs.Plan) bool
+	// RejectNode, when set, is asked about each node a plan places on;
+	// true rejects that node's placements only (a partly applied plan).
+	RejectNode func(plan *structs.Plan, nodeID string) bool
 	// Now is the scheduler's clock (time.Now when nil). Seed seeds its
 	// random choices (from the eval ID when zero).
 	Now  func() time.Time
@@ -298,6 +301,10 @@ func (h *Harness) SubmitPlan(plan *structs.Plan) (*structs.PlanResult, State, er
 	}
 	for _, nodeID := range sortedKeys(plan.NodeAllocation) {
 		placed := plan.NodeAllocation[nodeID]
+		if h.RejectNode != nil && h.RejectNode(plan, nodeID) {
+			res.RefreshIndex = h.index
+			continue
+		}
 		if err := h.fits(nodeID, placed); err != nil {
 			res.RefreshIndex = h.index
 			continue
