@@ -19,8 +19,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -76,6 +79,9 @@ func New(cfg *Config) (*Client, error) {
 	}
 	if len(cfg.Servers) == 0 {
 		return nil, fmt.Errorf("client config: servers is empty: list the servers' RPC addresses: %w", structs.ErrInvalid)
+	}
+	if err := checkHostVolumes(cfg.HostVolumes); err != nil {
+		return nil, err
 	}
 	c := &Client{
 		cfg: cfg, logger: cfg.Logger, now: cfg.Now,
@@ -215,4 +221,36 @@ func (c *Client) Stats() map[string]string {
 		"heartbeats_sent":   strconv.FormatUint(c.heartbeats.Load(), 10),
 		"alloc_updates_out": strconv.FormatUint(c.updatesOut.Load(), 10),
 	}
+}
+
+// checkHostVolumes requires each host volume's path to exist at start, as
+// Nomad does: otherwise the node would advertise the volume, the scheduler
+// would place groups here for it, and every such task would fail to mount.
+// The errors are for the operator reading the agent's start error, so they
+// carry no category suffix.
+func checkHostVolumes(vols map[string]*structs.ClientHostVolumeConfig) error {
+	names := make([]string, 0, len(vols))
+	for name := range vols {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v := vols[name]
+		if v == nil || v.Path == "" {
+			return fmt.Errorf("client config: host_volume %q: path is required", name)
+		}
+		if !filepath.IsAbs(v.Path) {
+			return fmt.Errorf("client config: host_volume %q: path %q is not absolute: give the full path", name, v.Path)
+		}
+		if _, err := os.Stat(v.Path); err != nil {
+			reason := err.Error()
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				reason = pe.Err.Error()
+			}
+			return fmt.Errorf("client config: host_volume %q: path %s: %s: create it or fix the path (it must exist when the client starts)",
+				name, v.Path, reason)
+		}
+	}
+	return nil
 }

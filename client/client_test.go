@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,4 +267,43 @@ func TestClientDestroysAllocRemovedByServers(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestHostVolumePathMustExist: a host_volume whose path is missing stops
+// the client at start with the volume, the path and the fix, instead of
+// advertising a volume every task using it would fail to mount.
+func TestHostVolumePathMustExist(t *testing.T) {
+	existing := t.TempDir()
+	tests := []struct {
+		name string
+		vol  *structs.ClientHostVolumeConfig
+		want string // "" = no error
+	}{
+		{"exists", &structs.ClientHostVolumeConfig{Name: "data", Path: existing}, ""},
+		{"missing", &structs.ClientHostVolumeConfig{Name: "data", Path: "/no/such/dir"},
+			`host_volume "data": path /no/such/dir: no such file or directory: create it or fix the path`},
+		{"relative", &structs.ClientHostVolumeConfig{Name: "data", Path: "srv/data"}, `path "srv/data" is not absolute`},
+		{"empty", &structs.ClientHostVolumeConfig{Name: "data"}, `host_volume "data": path is required`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(&Config{DataDir: t.TempDir(), NodeName: "n", Servers: []string{"127.0.0.1:1"},
+				NetworkInterface: "lo", HostVolumes: map[string]*structs.ClientHostVolumeConfig{"data": tt.vol}})
+			if c != nil {
+				_ = c.Shutdown()
+			}
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+			if strings.HasSuffix(err.Error(), ": invalid") {
+				t.Fatalf("got %q, want no category suffix in a start error", err)
+			}
+		})
+	}
 }

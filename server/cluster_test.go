@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 	"testing"
@@ -423,11 +424,15 @@ func TestGossipEncryption(t *testing.T) {
 	s3 := startClusterServer(t, c)
 	if _, err := s3.Join([]string{s1.SerfAddr()}); err == nil {
 		t.Fatalf("a server with another key joined, want it refused")
+	} else if !strings.Contains(err.Error(), "same encrypt key") {
+		t.Fatalf("got %q, want the refusal to name the fix (the same encrypt key)", err)
 	}
 	d := clusterConfig(t, "s4", 2)
 	s4 := startClusterServer(t, d)
 	if _, err := s4.Join([]string{s1.SerfAddr()}); err == nil {
 		t.Fatalf("a server without a key joined an encrypted cluster, want it refused")
+	} else if !strings.Contains(err.Error(), "same encrypt key") {
+		t.Fatalf("got %q, want the refusal to name the fix (the same encrypt key)", err)
 	}
 	bad := clusterConfig(t, "s5", 2)
 	bad.EncryptKey = []byte("short")
@@ -506,4 +511,45 @@ func TestClusterServerRestartsAfterCrash(t *testing.T) {
 		return fmt.Errorf("raft configuration %+v lacks %s at its new address", c.Servers, cfg.NodeName)
 	})
 	waitLeader(t, append(rest, back))
+}
+
+// TestJoinErrors: joining a wrong address says what is wrong and what to
+// do, on one line, not Serf's "1 error occurred:" list.
+func TestJoinErrors(t *testing.T) {
+	s := startClusterServer(t, clusterConfig(t, "s1", 1))
+	// A listener that is not Serf: an HTTP server answers the push-pull
+	// with "HTTP/1.1 400", which memberlist reads as message type 72.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+			c.Close()
+		}
+	}()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := closed.Addr().String()
+	closed.Close()
+	for _, tt := range []struct{ addr, want string }{
+		{ln.Addr().String(), "not a Serf port"},
+		{refused, "nothing listens there"},
+	} {
+		_, err := s.Join([]string{tt.addr})
+		if err == nil {
+			t.Fatalf("join %s: got no error", tt.addr)
+		}
+		if !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Fatalf("join %s: got %q, want one line naming %q", tt.addr, err, tt.want)
+		}
+	}
 }

@@ -298,9 +298,44 @@ func (s *Server) Join(addrs []string) (int, error) {
 	}
 	n, err := s.serf.Join(addrs, true)
 	if err != nil {
-		return n, fmt.Errorf("join %v: %w", addrs, err)
+		return n, joinError(addrs, err)
 	}
 	return n, nil
+}
+
+// joinHints turn memberlist's join failures into what to do about them.
+var joinHints = []struct{ match, hint string }{
+	{"invalid msgType", "something answers there but it is not a Serf port (an HTTP or RPC port?): join the server's ports.serf (default 8648)"},
+	{"Encryption is configured but remote state is not encrypted", "that server has no gossip key: set the same encrypt key on every server (drover operator keygen)"},
+	{"Remote state is encrypted and encryption is not configured", "that server uses a gossip key and this one does not: set the same encrypt key on every server"},
+	{"No installed keys could decrypt", "the gossip keys differ: set the same encrypt key on every server"},
+	{"connection refused", "nothing listens there: check that the server runs and that the port is its ports.serf (default 8648)"},
+	{"i/o timeout", "no answer: check the address, the port (ports.serf, default 8648) and firewalls"},
+	{"no such host", "the name does not resolve: check the address"},
+}
+
+// joinError rewrites Serf's multi-line error ("1 error occurred:\n\t* ...")
+// as one line per address, each with a hint.
+func joinError(addrs []string, err error) error {
+	var errs []error
+	if m, ok := err.(interface{ WrappedErrors() []error }); ok {
+		errs = m.WrappedErrors()
+	}
+	if len(errs) == 0 {
+		errs = []error{err}
+	}
+	lines := make([]string, 0, len(errs))
+	for _, e := range errs {
+		line := e.Error()
+		for _, h := range joinHints {
+			if strings.Contains(line, h.match) {
+				line += ": " + h.hint
+				break
+			}
+		}
+		lines = append(lines, line)
+	}
+	return fmt.Errorf("join %s: %s", strings.Join(addrs, ", "), strings.Join(lines, "; "))
 }
 
 // SerfAddr is the Serf address other servers join, "" without Serf.

@@ -34,10 +34,29 @@ func (d allocDir) shared() string             { return filepath.Join(d.root, Sha
 func (d allocDir) logs() string               { return filepath.Join(d.shared(), "logs") }
 func (d allocDir) taskDir(task string) string { return filepath.Join(d.root, task) }
 
+// sharedDirModes are the modes of alloc/ and its subdirectories. As in
+// Nomad, the group's tasks may run as different users (`user = "nobody"`),
+// so alloc/, alloc/data and alloc/tmp are writable by all (tmp with the
+// sticky bit); logs/ is written by the client and its supervisors only.
+var sharedDirModes = []struct {
+	sub  string
+	mode os.FileMode
+}{
+	{"", 0o777},
+	{"data", 0o777},
+	{"logs", 0o755},
+	{TmpDirName, 0o777 | os.ModeSticky},
+}
+
 // build creates the shared directories.
 func (d allocDir) build() error {
-	for _, sub := range []string{"data", "logs", TmpDirName} {
-		if err := os.MkdirAll(filepath.Join(d.shared(), sub), 0o755); err != nil {
+	for _, m := range sharedDirModes {
+		p := filepath.Join(d.shared(), m.sub)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return fmt.Errorf("create alloc dir: %w", err)
+		}
+		// Explicitly: MkdirAll's mode is filtered by the umask.
+		if err := os.Chmod(p, m.mode); err != nil {
 			return fmt.Errorf("create alloc dir: %w", err)
 		}
 	}

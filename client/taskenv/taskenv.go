@@ -49,11 +49,19 @@ type Env struct {
 	node map[string]string // node.*, attr.*, meta.* references
 }
 
+// agentUserVars describe the agent's user (root's HOME=/root); a task with
+// a `user` does not inherit them.
+var agentUserVars = map[string]bool{"HOME": true, "USER": true, "LOGNAME": true}
+
 // Build computes the task's environment. The task's `env` block is applied
 // last, each value interpolated against everything before it.
 func Build(p *Params) *Env {
 	e := &Env{vars: map[string]string{}, node: nodeVars(p.Node, p.Region)}
+	otherUser := p.Task != nil && p.Task.User != ""
 	for k, v := range p.HostEnv {
+		if otherUser && agentUserVars[k] {
+			continue // the driver sets the task user's own
+		}
 		e.vars[k] = v
 	}
 	for k, v := range droverVars(p) {

@@ -104,3 +104,27 @@ func TestAllocIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestTaskUserDoesNotInheritAgentHome: a task run as another user must not
+// get the agent's HOME=/root (its driver sets the user's own); a task
+// without a user and the task's env block still get what they ask for.
+func TestTaskUserDoesNotInheritAgentHome(t *testing.T) {
+	host := map[string]string{"PATH": "/bin", "HOME": "/root", "USER": "root", "LOGNAME": "root"}
+	env := Build(&Params{Task: &structs.Task{Name: "t", User: "nobody"}, HostEnv: host}).Map()
+	for _, k := range []string{"HOME", "USER", "LOGNAME"} {
+		if v, ok := env[k]; ok {
+			t.Errorf("user task got %s=%q from the agent, want it unset", k, v)
+		}
+	}
+	if env["PATH"] != "/bin" {
+		t.Errorf("got PATH %q, want the agent's", env["PATH"])
+	}
+	env = Build(&Params{Task: &structs.Task{Name: "t", User: "nobody", Env: map[string]string{"HOME": "/local"}}, HostEnv: host}).Map()
+	if env["HOME"] != "/local" {
+		t.Errorf("got HOME %q, want the env block's /local", env["HOME"])
+	}
+	env = Build(&Params{Task: &structs.Task{Name: "t"}, HostEnv: host}).Map()
+	if env["HOME"] != "/root" {
+		t.Errorf("task without a user: got HOME %q, want the agent's /root", env["HOME"])
+	}
+}

@@ -168,13 +168,23 @@ func (d *Driver) launch(cfg *drivers.TaskConfig, spec *launchSpec) (*task, error
 	}
 	msg, err := readReady(readyR, startTimeout)
 	readyR.Close()
-	if err == nil && msg.Error != "" {
-		err = errors.New(msg.Error)
-	}
 	if err != nil {
+		// No word from the supervisor: its log is all there is to go by.
 		_ = cmd.Process.Kill() // only if it hangs; normally it has exited
 		_ = cmd.Wait()
 		err = fmt.Errorf("exec: start task %q: %w%s", cfg.ID, err, supervisorLogTail(spec))
+		d.cleanup(spec, log)
+		return nil, err
+	}
+	if msg.Error != "" {
+		// The supervisor said why; its log would only repeat it (with
+		// unrelated warnings) in the task's Driver Failure event.
+		_ = cmd.Process.Kill() // it exits right after telling; never hang on it
+		_ = cmd.Wait()
+		err = fmt.Errorf("exec: start task %q: %s", cfg.ID, msg.Error)
+		if msg.Unrecoverable {
+			err = drivers.Unrecoverable(err)
+		}
 		d.cleanup(spec, log)
 		return nil, err
 	}

@@ -335,6 +335,7 @@ func TestStartErrors(t *testing.T) {
 	}{
 		{"no command", map[string]interface{}{}, "", `"command" is required`},
 		{"missing binary", map[string]interface{}{"command": "/no/such/binary"}, "", "/no/such/binary"},
+		{"not executable", map[string]interface{}{"command": "/etc/passwd"}, "", "/etc/passwd"},
 		{"unknown user", sh("true"), "no-such-user-xyz", "no-such-user-xyz"},
 	}
 	for _, tt := range tests {
@@ -348,6 +349,15 @@ func TestStartErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an error naming %q", err, tt.want)
+			}
+			// Restarting cannot fix any of these: the task runner must
+			// not retry them, and the event must be the cause alone, not
+			// the supervisor's log with its unrelated warnings.
+			if drivers.IsRecoverable(err) {
+				t.Fatalf("got a recoverable error %v, want an unrecoverable one", err)
+			}
+			if strings.Contains(err.Error(), "supervisor log") {
+				t.Fatalf("got %q, want the cause without the supervisor log", err)
 			}
 			if _, err := d.InspectTask(tc.ID); err == nil {
 				t.Fatal("a failed start left the task known to the driver")

@@ -253,6 +253,11 @@ func (s *launchSpec) setUser(name string) error {
 		return fmt.Errorf("exec: user %q has a non-numeric uid %q or gid %q: %w", name, u.Uid, u.Gid, structs.ErrInvalid)
 	}
 	s.UID, s.GID = uid, gid
+	// As a login would: without these the task sees HOME=/root (what
+	// libcontainer falls back to) and no USER, whoever it runs as. The
+	// job's own env wins.
+	s.setEnvDefault("HOME", u.HomeDir)
+	s.setEnvDefault("USER", u.Username)
 	gids, _ := u.GroupIds() // supplementary groups are a nicety, not a need
 	for _, g := range gids {
 		if n, err := strconv.Atoi(g); err == nil && n != gid {
@@ -260,6 +265,20 @@ func (s *launchSpec) setUser(name string) error {
 		}
 	}
 	return nil
+}
+
+// setEnvDefault adds key=value to the task's environment unless the key is
+// set already or value is empty.
+func (s *launchSpec) setEnvDefault(key, value string) {
+	if value == "" {
+		return
+	}
+	for _, kv := range s.Env {
+		if strings.HasPrefix(kv, key+"=") {
+			return
+		}
+	}
+	s.Env = append(s.Env, key+"="+value)
 }
 
 // containerEnv is the task's environment with host paths of its

@@ -30,6 +30,9 @@ const readyFD = 3
 type readyMsg struct {
 	Init  proc   `json:"init"`
 	Error string `json:"error,omitempty"`
+	// Unrecoverable: starting again cannot help (the command is missing
+	// or not executable in the container), so no restart is attempted.
+	Unrecoverable bool `json:"unrecoverable,omitempty"`
 }
 
 // supervisor runs one task's container from start to recorded exit.
@@ -70,7 +73,12 @@ func runSupervisor(specPath string) int {
 	sv := &supervisor{spec: s, log: log.With("container", s.ContainerID)}
 	if err := sv.start(); err != nil {
 		sv.log.Error("start failed", "err", err)
-		sendReady(ready, readyMsg{Error: err.Error()}, log)
+		m := readyMsg{Error: err.Error()}
+		if commandNotRunnable(err, s.Args) {
+			m.Unrecoverable = true
+			m.Error += commandHint
+		}
+		sendReady(ready, m, log)
 		return 1
 	}
 	pid, _ := sv.process.Pid()
@@ -81,6 +89,21 @@ func runSupervisor(specPath string) int {
 	sendReady(ready, readyMsg{Init: init}, log)
 	sv.waitAndRecord()
 	return 0
+}
+
+// commandHint follows the error of a command the container cannot run.
+const commandHint = ": the command must exist and be executable inside the container " +
+	"(the client's chroot_env directories, or the task's local/ dir as /local)"
+
+// commandNotRunnable reports whether a start error is the container's init
+// failing to find or execute the task's command: libcontainer reports it as
+// Go's exec.Error, `exec: "<command>": <reason>`, from inside the container,
+// so only its text reaches the supervisor.
+func commandNotRunnable(err error, args []string) bool {
+	if err == nil || len(args) == 0 {
+		return false
+	}
+	return strings.Contains(err.Error(), "exec: "+strconv.Quote(args[0])+": ")
 }
 
 // sendReady writes the message and closes the pipe. An agent that went

@@ -3,6 +3,7 @@ package exec
 import (
 	"os"
 	osexec "os/exec"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -178,5 +179,29 @@ func TestFingerprintHealthyWithNewStateDir(t *testing.T) {
 	d := New(Options{StateDir: filepath.Join(t.TempDir(), "not", "yet"), Executable: testExe(t)})
 	if fp := d.Fingerprint(); !fp.Detected || !fp.Healthy || fp.Attributes["driver.exec.cgroups"] == "" {
 		t.Fatalf("got %+v, want healthy with the cgroup layout attribute", fp)
+	}
+}
+
+// TestUserEnv: a task run as another user gets that user's HOME and USER,
+// not root's HOME; the job's own env wins.
+func TestUserEnv(t *testing.T) {
+	s := &launchSpec{Env: []string{"PATH=/bin"}}
+	if err := s.setUser("nobody"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := user.Lookup("nobody")
+	if err != nil {
+		t.Skip(err)
+	}
+	want := []string{"PATH=/bin", "HOME=" + u.HomeDir, "USER=nobody"}
+	if !slices.Equal(s.Env, want) {
+		t.Fatalf("got %v, want %v", s.Env, want)
+	}
+	s = &launchSpec{Env: []string{"HOME=/local"}}
+	if err := s.setUser("nobody"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"HOME=/local", "USER=nobody"}; !slices.Equal(s.Env, want) {
+		t.Fatalf("got %v, want %v", s.Env, want)
 	}
 }
