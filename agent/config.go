@@ -310,6 +310,7 @@ func (c *Config) Validate() error {
 	checkPort(add, "ports.http", c.Ports.HTTP)
 	checkPort(add, "ports.rpc", c.Ports.RPC)
 	checkPort(add, "ports.serf", c.Ports.Serf)
+	checkPortCollisions(add, c.Ports, server)
 	if server {
 		errs = append(errs, c.Server.validate()...)
 	}
@@ -319,6 +320,27 @@ func (c *Config) Validate() error {
 		errs = append(errs, c.Client.validate(server)...)
 	}
 	return errors.Join(errs...)
+}
+
+// checkPortCollisions reports two of the agent's listeners on one port
+// (a server also listens for Raft on rpc + 100), which would otherwise
+// fail at start as "the port is in use, probably by another agent".
+func checkPortCollisions(add func(string, ...any), p Ports, server bool) {
+	type listener struct {
+		key  string
+		port int
+	}
+	ls := []listener{{"ports.http", p.HTTP}, {"ports.rpc", p.RPC}, {"ports.serf", p.Serf}}
+	if server && p.RPC > 0 {
+		ls = append(ls, listener{"the Raft port (ports.rpc + 100)", p.RPC + 100})
+	}
+	for i := range ls {
+		for j := i + 1; j < len(ls); j++ {
+			if ls[i].port > 0 && ls[i].port == ls[j].port {
+				add("%s and %s are both %d: give each listener its own port", ls[i].key, ls[j].key, ls[i].port)
+			}
+		}
+	}
 }
 
 func checkPort(add func(string, ...any), key string, port int) {

@@ -208,6 +208,10 @@ func TestValidate(t *testing.T) {
 		{name: "client needs servers", mod: func(c *Config) { c.Server.Enabled = false }, wantErr: "client.servers"},
 		{name: "nothing enabled", mod: func(c *Config) { c.Server.Enabled, c.Client.Enabled = false, false }, wantErr: "neither"},
 		{name: "port range", mod: func(c *Config) { c.Ports.HTTP = 70000 }, wantErr: "ports.http"},
+		{name: "same port twice", mod: func(c *Config) { c.Ports.HTTP, c.Ports.RPC = 19760, 19760 },
+			wantErr: "ports.http and ports.rpc are both 19760: give each listener its own port"},
+		{name: "raft port taken", mod: func(c *Config) { c.Ports.HTTP, c.Ports.RPC = 19760, 19660 },
+			wantErr: "ports.http and the Raft port (ports.rpc + 100) are both 19760"},
 		{name: "log level", mod: func(c *Config) { c.LogLevel = "loud" }, wantErr: "log_level"},
 		{name: "dynamic ports", mod: func(c *Config) { c.Client.MinDynamicPort = 30000; c.Client.MaxDynamicPort = 20000 }, wantErr: "min_dynamic_port"},
 	}

@@ -9,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/droverhq/drover/server/state"
@@ -127,6 +129,7 @@ func (s *httpServer) routes(mux *http.ServeMux) {
 	handle("GET /v1/agent/self", s.agentSelf)
 	handle("GET /v1/agent/health", s.agentHealth)
 	s.clusterRoutes(mux, handle)
+	s.registerLaunchRoutes(handle)
 	s.registerClientRoutes(mux, handle)
 	handle("PUT /v1/system/gc", s.systemGC)
 }
@@ -214,7 +217,29 @@ func (s *httpServer) writeError(w http.ResponseWriter, r *http.Request, err erro
 	if code >= 500 {
 		s.logger.Error("http request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
-	http.Error(w, err.Error(), code)
+	http.Error(w, errorMessage(err, code), code)
+}
+
+// errorMessage is err's text for an API answer with status code. Errors
+// carry their category as a suffix (`...: invalid`, `...: conflict`) for
+// statusOf; the status code says that already, so it is dropped when the
+// rest of the message stands on its own. "not found" is kept: it is often
+// the whole point ("job \"x\" not found").
+func errorMessage(err error, code int) string {
+	msg := err.Error()
+	var suffix string
+	switch code {
+	case http.StatusBadRequest:
+		suffix = structs.ErrInvalid.Error()
+	case http.StatusConflict:
+		suffix = structs.ErrConflict.Error()
+	default:
+		return msg
+	}
+	if trimmed, ok := strings.CutSuffix(msg, ": "+suffix); ok && trimmed != "" {
+		return trimmed
+	}
+	return msg
 }
 
 // writeJSON encodes v; ?pretty indents it.
@@ -231,13 +256,16 @@ func writeJSON(w http.ResponseWriter, r *http.Request, code int, v any) {
 // decodeBody decodes a JSON body into v, rejecting unknown fields and
 // trailing data.
 func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBodyBytes))
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if tooLarge := bodyTooLarge(err); tooLarge != nil {
+			return tooLarge
+		}
 		if errors.Is(err, io.EOF) {
 			return badRequest("invalid JSON body: the body is empty")
 		}
-		return badRequest("invalid JSON body: %v", err)
+		return badRequest("invalid JSON body: %s", jsonBodyProblem(err))
 	}
 	if dec.More() {
 		return badRequest("invalid JSON body: unexpected data after the JSON value")
@@ -245,10 +273,76 @@ func decodeBody(r *http.Request, v any) error {
 	return nil
 }
 
+// bodyTooLarge is the 413 for a body over maxBodyBytes, nil for other
+// errors. (Cut short silently, the body would read as truncated JSON.)
+func bodyTooLarge(err error) error {
+	var mbe *http.MaxBytesError
+	if !errors.As(err, &mbe) {
+		return nil
+	}
+	return &httpError{code: http.StatusRequestEntityTooLarge,
+		msg: fmt.Sprintf("the request body is larger than the %d MiB limit", mbe.Limit>>20)}
+}
+
+// jsonBodyProblem describes an encoding/json decode error in the API's
+// terms: the field path and the JSON types, without Go type names.
+func jsonBodyProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("the body is not valid JSON at byte %d: %s", syn.Offset,
+			strings.TrimPrefix(syn.Error(), "json: "))
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return fmt.Sprintf("the body must be %s, got a JSON %s", jsonKind(typ.Type), typ.Value)
+		}
+		got := typ.Value
+		if strings.HasPrefix(got, "number ") { // "number 1.5": a number that does not fit
+			return fmt.Sprintf("%q must be %s, got %s", typ.Field, jsonKind(typ.Type), got)
+		}
+		return fmt.Sprintf("%q must be %s, got a JSON %s", typ.Field, jsonKind(typ.Type), got)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if strings.HasPrefix(msg, "unknown field ") {
+		return msg + " (field names are Nomad's API names, such as \"Job\", \"TaskGroups\" or \"MemoryMB\"; check the spelling and case)"
+	}
+	return msg
+}
+
+// jsonKind names what a Go type takes in JSON.
+func jsonKind(t reflect.Type) string {
+	if t == reflect.TypeOf(time.Duration(0)) {
+		return "a whole number of nanoseconds"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct, reflect.Pointer:
+		return "an object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number of 0 or more"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a " + t.Kind().String()
+}
+
 // decodeOptionalBody is decodeBody for endpoints whose body may be empty.
 func decodeOptionalBody(r *http.Request, v any) error {
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
 	if err != nil {
+		if tooLarge := bodyTooLarge(err); tooLarge != nil {
+			return tooLarge
+		}
 		return badRequest("read body: %v", err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {

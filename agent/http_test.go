@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -187,6 +188,18 @@ func TestJobRegisterErrors(t *testing.T) {
 		{"unknown eval", "GET", "/v1/evaluation/abc", nil, 404, "not found"},
 		{"unknown node", "GET", "/v1/node/abc", nil, 404, "not found"},
 		{"unknown path", "GET", "/v1/nothing", nil, 404, ""},
+		// encoding/json's own wording ("json: cannot unmarshal number into
+		// Go struct field Job.Job.ID of type string") never reaches the user.
+		{"wrong field type", "POST", "/v1/jobs", `{"Job": {"ID": 5}}`, 400, `invalid JSON body: "Job.ID" must be a string, got a JSON number`},
+		{"body not an object", "POST", "/v1/jobs", `[]`, 400, "invalid JSON body: the body must be an object, got a JSON array"},
+		{"syntax error", "POST", "/v1/jobs", `not json`, 400, "invalid JSON body: the body is not valid JSON at byte 2: invalid character"},
+		{"truncated", "POST", "/v1/jobs", `{"Job": {`, 400, "invalid JSON body: the JSON ends too early"},
+		{"duration as string", "POST", "/v1/jobs", `{"Job": {"ID": "x", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "KillTimeout": "5s"}]}]}}`, 400,
+			`"Job.TaskGroups.Tasks.KillTimeout" must be a whole number of nanoseconds, got a JSON string`},
+		{"number not whole", "POST", "/v1/jobs", `{"Job": {"ID": "x", "Priority": 1.5}}`, 400, `"Job.Priority" must be a whole number, got number 1.5`},
+		{"validate without job", "POST", "/v1/validate/job", `{}`, 400, "the request has no Job"},
+		{"body too large", "POST", "/v1/jobs", `{"Job": {"ID": "` + strings.Repeat("a", maxBodyBytes) + `"}}`, 413,
+			"the request body is larger than the 16 MiB limit"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,7 +208,36 @@ func TestJobRegisterErrors(t *testing.T) {
 			if !strings.Contains(string(r.body), tc.want) {
 				t.Errorf("got body %q, want it to contain %q", r.body, tc.want)
 			}
+			for _, internal := range []string{"json: ", "Go struct", "Go value", "agent."} {
+				if strings.Contains(string(r.body), internal) {
+					t.Errorf("body %q shows Go-internal %q", r.body, internal)
+				}
+			}
 		})
+	}
+}
+
+// TestErrorMessageDropsCategorySuffix: the status code carries an error's
+// category, so "...: invalid" and "...: conflict" are not repeated in the
+// body; "not found" stays, as it is often the whole message.
+func TestErrorMessageDropsCategorySuffix(t *testing.T) {
+	cases := []struct {
+		err  error
+		code int
+		want string
+	}{
+		{fmt.Errorf("scale job %q: Count -1 must be between 0 and 10: %w", "web", structs.ErrInvalid), 400,
+			`scale job "web": Count -1 must be between 0 and 10`},
+		{fmt.Errorf("register job %q: its JobModifyIndex is 20 but the request expected 1: %w", "web", structs.ErrConflict), 409,
+			`register job "web": its JobModifyIndex is 20 but the request expected 1`},
+		{fmt.Errorf("evaluate job %q: %w", "x", structs.ErrNotFound), 404, `evaluate job "x": not found`},
+		{structs.ErrInvalid, 400, "invalid"},
+		{errors.New("raft: boom: invalid"), 500, "raft: boom: invalid"},
+	}
+	for _, tc := range cases {
+		if got := errorMessage(tc.err, tc.code); got != tc.want {
+			t.Errorf("errorMessage(%q, %d) = %q, want %q", tc.err, tc.code, got, tc.want)
+		}
 	}
 }
 

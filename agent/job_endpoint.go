@@ -244,6 +244,9 @@ func (s *httpServer) jobValidate(w http.ResponseWriter, r *http.Request) (any, e
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
+	if req.Job == nil {
+		return nil, badRequest("the request has no Job: send {\"Job\": {...}}")
+	}
 	resp := &JobValidateResponse{DriverConfigValidated: false, ValidationErrors: []string{}}
 	job, err := apiJobToStructs(req.Job)
 	if err == nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 )
 
@@ -162,9 +161,7 @@ func (a *Allocations) Exec(allocID string, command []string, opts *ExecOptions, 
 	}
 	r := a.c.newRequest("GET", "/v1/client/allocation/"+escape(allocID)+"/exec")
 	r.setQuery(withParams(q, map[string]string{"task": opts.Task, "command": string(cmdJSON), "tty": fmt.Sprint(opts.TTY)}))
-	u := *a.c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
-	u.RawQuery = r.params.Encode()
+	u := a.c.requestURL(r)
 	ctx := r.ctx
 	conn, err := a.c.dialUpgrade(ctx, &u)
 	if err != nil {

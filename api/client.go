@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -83,11 +85,8 @@ func NewClient(cfg *Config) (*Client, error) {
 		c.cfg.Address = DefaultAddress
 	}
 	base, err := url.Parse(c.cfg.Address)
-	if err != nil {
-		return nil, fmt.Errorf("parse address %q: %w", c.cfg.Address, err)
-	}
-	if base.Scheme != "http" && base.Scheme != "https" {
-		return nil, fmt.Errorf("address %q: scheme must be http or https", c.cfg.Address)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, addressError(c.cfg.Address)
 	}
 	c.base = base
 	c.http = cfg.HTTPClient
@@ -103,6 +102,32 @@ func NewClient(cfg *Config) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// addressError explains an agent address that is not an http:// or
+// https:// URL, suggesting the likely fix.
+func addressError(addr string) error {
+	if !strings.Contains(addr, "://") {
+		return fmt.Errorf("address %q has no scheme: use a URL such as http://%s (https:// for an agent with TLS)", addr, addr)
+	}
+	return fmt.Errorf("address %q is not an http:// or https:// URL: use one such as %s", addr, DefaultAddress)
+}
+
+// transportError adds what to do to an error that kept a request from
+// reaching the agent: nothing listening, an unknown host, or HTTPS
+// spoken to a plain-HTTP agent. Other errors are returned as they are.
+func (c *Client) transportError(err error) error {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("%w (no drover agent is listening at %s: start one, e.g. \"drover agent -dev\", or point -address or %s at a running agent)",
+			err, c.cfg.Address, EnvAddress)
+	case errors.As(err, &dnsErr):
+		return fmt.Errorf("%w (check the host name in the agent address %s, set with -address or %s)", err, c.cfg.Address, EnvAddress)
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Errorf("%w (the agent does not use TLS: use an http:// address)", err)
+	}
+	return err
 }
 
 // Address returns the agent address the client uses.
@@ -274,11 +299,24 @@ func durToMillis(d time.Duration) string {
 	return strconv.FormatInt(ms, 10) + "ms"
 }
 
+// requestURL is the agent URL of r. r.path holds escaped IDs
+// (escape), so it goes into RawPath: setting only Path would escape the
+// '%' again and the agent would look up "we%3Fird" for the job "we?ird".
+func (c *Client) requestURL(r *request) url.URL {
+	u := *c.base
+	raw := strings.TrimSuffix(u.EscapedPath(), "/") + r.path
+	path, err := url.PathUnescape(raw)
+	if err != nil { // cannot happen for paths built with escape
+		path = raw
+	}
+	u.Path, u.RawPath = path, raw
+	u.RawQuery = r.params.Encode()
+	return u
+}
+
 // do sends r and returns the response when it is 2xx.
 func (c *Client) do(r *request) (*http.Response, time.Duration, error) {
-	u := *c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
-	u.RawQuery = r.params.Encode()
+	u := c.requestURL(r)
 	var body io.Reader
 	if r.body != nil {
 		buf, err := json.Marshal(r.body)
@@ -301,7 +339,7 @@ func (c *Client) do(r *request) (*http.Response, time.Duration, error) {
 	resp, err := c.http.Do(req)
 	elapsed := time.Since(start)
 	if err != nil {
-		return nil, elapsed, err
+		return nil, elapsed, c.transportError(err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()

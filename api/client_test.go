@@ -89,10 +89,44 @@ func TestDefaultConfigFromEnv(t *testing.T) {
 }
 
 func TestNewClientRejectsBadAddress(t *testing.T) {
-	for _, addr := range []string{"ftp://x", "://bad"} {
-		if _, err := NewClient(&Config{Address: addr}); err == nil {
-			t.Errorf("NewClient(%q): got nil error, want one", addr)
+	for _, tc := range []struct{ addr, want string }{
+		{"ftp://x", "is not an http:// or https:// URL"},
+		{"://bad", "use one such as http://127.0.0.1:8646"},
+		{"http://", "is not an http:// or https:// URL"},
+		// host:port without a scheme: say how to write it, not Go's
+		// "first path segment in URL cannot contain colon".
+		{"127.0.0.1:4646", `address "127.0.0.1:4646" has no scheme: use a URL such as http://127.0.0.1:4646`},
+	} {
+		_, err := NewClient(&Config{Address: tc.addr})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("NewClient(%q): got %v, want an error containing %q", tc.addr, err, tc.want)
 		}
+	}
+}
+
+// TestUnreachableAgentSaysWhatToDo: a refused connection says that no agent
+// listens at the address and how to fix it, and still unwraps to the
+// transport error.
+func TestUnreachableAgentSaysWhatToDo(t *testing.T) {
+	ts := httptest.NewServer(http.NotFoundHandler())
+	addr := ts.URL
+	ts.Close() // nothing listens there now
+	c, err := NewClient(&Config{Address: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Jobs().List(nil)
+	if err == nil {
+		t.Fatal("got nil error from a closed port")
+	}
+	for _, want := range []string{"connection refused", "no drover agent is listening at " + addr, "DROVER_ADDR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got %q, want it to contain %q", err, want)
+		}
+	}
+	var ue *UnexpectedResponseError
+	if errors.As(err, &ue) {
+		t.Errorf("a transport error must not look like an agent answer: %v", err)
 	}
 }
 
@@ -280,5 +314,37 @@ func TestBlockingQueryContextCancel(t *testing.T) {
 	q := (&QueryOptions{WaitIndex: 3}).WithContext(ctx)
 	if _, _, err := c.Evaluations().Info("e1", q); !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// TestIDsWithSpecialCharactersReachTheAgentOnce: an ID with '?', '/', '%'
+// or '#' is escaped exactly once, so the agent's router unescapes it back
+// to the ID (escaped twice, the job "we?ird" was looked up as "we%3Fird").
+func TestIDsWithSpecialCharactersReachTheAgentOnce(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/job/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.PathValue("id"))
+		mu.Unlock()
+		_ = json.NewEncoder(w).Encode(&Job{ID: r.PathValue("id")})
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	c, err := NewClient(&Config{Address: ts.URL + "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"we?ird", "a/b", "per%cent", "hash#x", "sp ace"}
+	for _, id := range ids {
+		if _, _, err := c.Jobs().Info(id, nil); err != nil {
+			t.Errorf("Info(%q): %v", id, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(got, "|") != strings.Join(ids, "|") {
+		t.Errorf("agent saw IDs %q, want %q", got, ids)
 	}
 }

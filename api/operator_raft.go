@@ -166,9 +166,7 @@ func (o *Operator) SnapshotRestore(in io.Reader, w *WriteOptions) (*SnapshotRest
 
 // doRaw sends r with a raw (non-JSON) body.
 func (c *Client) doRaw(r *request, body io.Reader) (*http.Response, error) {
-	u := *c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + r.path
-	u.RawQuery = r.params.Encode()
+	u := c.requestURL(r)
 	req, err := http.NewRequestWithContext(r.ctx, r.method, u.String(), body)
 	if err != nil {
 		return nil, err
@@ -179,7 +177,7 @@ func (c *Client) doRaw(r *request, body io.Reader) (*http.Response, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, c.transportError(err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()

@@ -37,6 +37,12 @@ the task writes it; -tail starts at the end (the last -n lines, or the last
 -c bytes).`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("lines") && f.lines < 0 {
+				return m.failf("Error reading logs: -n %d is negative: give how many lines to show, 0 or more", f.lines)
+			}
+			if cmd.Flags().Changed("bytes") && f.bytes < 0 {
+				return m.failf("Error reading logs: -c %d is negative: give how many bytes to show, 0 or more", f.bytes)
+			}
 			task := ""
 			if len(args) == 2 {
 				task = args[1]

@@ -13,11 +13,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/droverhq/drover/agent"
 	"github.com/droverhq/drover/api"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Meta is what every command shares: its output streams, the global flags
@@ -80,7 +84,7 @@ func (m *Meta) run(args []string) int {
 	root.SetIn(m.Stdin)
 	root.SetOut(m.Stdout)
 	root.SetErr(m.Stderr)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return 0
 	}
@@ -88,9 +92,102 @@ func (m *Meta) run(args []string) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintf(m.Stderr, "Error: %v\n", err)
+	fmt.Fprintf(m.Stderr, "Error: %s\n", usageErrorMessage(err))
+	if cmd != nil && cmd.HasParent() && cmd.Runnable() {
+		fmt.Fprintf(m.Stderr, "Usage: %s\n", cmd.UseLine())
+		fmt.Fprintf(m.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		if code, err := strconv.Atoi(cmd.Annotations[usageExitCodeKey]); err == nil {
+			return code
+		}
+		return 1
+	}
 	fmt.Fprintln(m.Stderr, "Run 'drover --help' for usage.")
 	return 1
+}
+
+// usageExitCodeKey is the cobra annotation that gives a command's exit code
+// for a usage error, when 1 means something else for it (job plan).
+const usageExitCodeKey = "drover/usage-exit-code"
+
+// usageErrorMessage rewords pflag's parse errors in Nomad's single-dash
+// terms, without Go-internal text such as `strconv.ParseInt: parsing "x":
+// invalid syntax`; other errors keep their message.
+func usageErrorMessage(err error) string {
+	var inv *pflag.InvalidValueError
+	var missing *pflag.ValueRequiredError
+	var unknown *pflag.NotExistError
+	switch {
+	case errors.As(err, &inv):
+		f := inv.GetFlag()
+		name := f.Name
+		if f.Shorthand != "" {
+			name += " (-" + f.Shorthand + ")"
+		}
+		return fmt.Sprintf("invalid value %q for -%s: %s", inv.GetValue(), name, flagValueHint(f, inv))
+	case errors.As(err, &missing):
+		name := missing.GetSpecifiedName()
+		if f := missing.GetFlag(); f != nil {
+			name = f.Name
+		}
+		return fmt.Sprintf("flag -%s needs a value, e.g. -%s=VALUE", name, name)
+	case errors.As(err, &unknown):
+		given := unknown.GetSpecifiedShortnames()
+		if given == "" {
+			return fmt.Sprintf("unknown flag -%s; see the command's --help for its flags", unknown.GetSpecifiedName())
+		}
+		if isDigits(given) {
+			return fmt.Sprintf("-%s is not a valid argument: negative numbers are not allowed here (counts, indexes and versions are 0 or more)", given)
+		}
+		return fmt.Sprintf("unknown flag -%s; see the command's --help for its flags", given)
+	}
+	if m := cobraArgsError.FindStringSubmatch(err.Error()); m != nil {
+		return fmt.Sprintf("wrong number of arguments: this command takes %s%s, got %s", m[1], argWord(m[1]), m[2])
+	}
+	return err.Error()
+}
+
+// cobraArgsError matches cobra's "accepts 1 arg(s), received 0" and its
+// "at most" / "between" / "at least" variants.
+var cobraArgsError = regexp.MustCompile(`^(?:accepts|requires) ((?:at most |at least |between )?\d+(?: and \d+)?) arg\(s\), (?:only )?received (\d+)$`)
+
+func argWord(n string) string {
+	if n == "1" || n == "at most 1" {
+		return " argument"
+	}
+	return " arguments"
+}
+
+// flagValueHint says what a flag of f's type takes.
+func flagValueHint(f *pflag.Flag, err error) string {
+	switch f.Value.Type() {
+	case "duration":
+		return `not a duration; use a number with a unit, such as "30s", "5m" or "1h"`
+	case "bool":
+		return "use true or false"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		if errors.Is(err, strconv.ErrRange) {
+			return "the number is out of range"
+		}
+		if strings.HasPrefix(f.Value.Type(), "uint") {
+			return "not a whole number of 0 or more"
+		}
+		return "not a whole number"
+	case "float32", "float64":
+		return "not a number"
+	}
+	if cause := errors.Unwrap(err); cause != nil {
+		return cause.Error()
+	}
+	return err.Error()
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // rootCommand assembles every command group under "drover".
@@ -103,7 +200,11 @@ func (m *Meta) rootCommand() *cobra.Command {
 		CompletionOptions: cobra.CompletionOptions{
 			DisableDefaultCmd: true,
 		},
+		// "drover -version", "--version" and "-v" print the version, as
+		// "nomad -version" does.
+		Version: Version,
 	}
+	root.SetVersionTemplate("drover {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&m.address, "address", "", "agent HTTP address (env "+api.EnvAddress+", default "+api.DefaultAddress+")")
 	pf.StringVar(&m.namespace, "namespace", "", "target namespace (env "+api.EnvNamespace+")")

@@ -41,6 +41,19 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+func TestVersionFlag(t *testing.T) {
+	for _, flag := range []string{"-version", "--version", "-v"} {
+		r := runCLI(t, "", "", flag)
+		wantCode(t, r, 0)
+		if r.stdout != "drover v0.1.0-dev\n" {
+			t.Errorf("drover %s: got %q, want %q", flag, r.stdout, "drover v0.1.0-dev\n")
+		}
+	}
+	// A subcommand's own -version flag is untouched.
+	r := runCLI(t, "", "", "job", "inspect", "-version", "-1", "web")
+	wantContains(t, "stderr", r.stderr, "-version -1 is negative")
+}
+
 func TestUnknownCommand(t *testing.T) {
 	r := runCLI(t, "", "", "frobnicate")
 	wantCode(t, r, 1)
@@ -76,5 +89,70 @@ func TestGlobalFlagsReachAgent(t *testing.T) {
 	wantCode(t, r, 0)
 	if len(f.requests) != 1 || !strings.Contains(f.requests[0], "namespace=prod") || !strings.Contains(f.requests[0], "region=eu") {
 		t.Errorf("requests: got %q", f.requests)
+	}
+}
+
+// TestUsageErrors: bad flags and arguments are named in Nomad's single-dash
+// terms with the command's usage line, never with Go parser internals.
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		wants []string
+	}{
+		{"bad duration", []string{"node", "drain", "-enable", "-deadline", "abc", "n1"},
+			[]string{`Error: invalid value "abc" for -deadline: not a duration; use a number with a unit`, "Usage: drover node drain"}},
+		{"bad bool", []string{"operator", "scheduler", "set-config", "-preempt-batch-scheduler=maybe"},
+			[]string{`invalid value "maybe" for -preempt-batch-scheduler: use true or false`}},
+		{"bad int", []string{"agent", "-dev", "-bootstrap-expect", "abc"},
+			[]string{`invalid value "abc" for -bootstrap-expect: not a whole number`}},
+		{"int out of range", []string{"alloc", "logs", "-tail", "-n", "99999999999999999999", "a1"},
+			[]string{`for -lines (-n): the number is out of range`}},
+		{"negative count", []string{"job", "scale", "web", "-1"},
+			[]string{"-1 is not a valid argument: negative numbers are not allowed here", "Usage: drover job scale <job> [<group>] <count>"}},
+		{"unknown single-dash flag", []string{"job", "status", "-nosuch"},
+			[]string{"unknown flag -nosuch", "Run 'drover job status --help' for usage."}},
+		{"unknown one-letter flag", []string{"eval", "list", "-q"}, []string{"unknown flag -q"}},
+		{"flag without value", []string{"job", "run", "-var"}, []string{"flag -var needs a value"}},
+		{"too many args", []string{"job", "status", "a", "b"},
+			[]string{"wrong number of arguments: this command takes at most 1 argument, got 2", "Usage: drover job status [job]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, "", "", tt.args...)
+			wantCode(t, r, 1)
+			wantContains(t, "stderr", r.stderr, tt.wants...)
+			for _, bad := range []string{"strconv.", "time: invalid", "shorthand", "arg(s)"} {
+				if strings.Contains(r.stderr, bad) {
+					t.Errorf("stderr %q contains Go-internal %q", r.stderr, bad)
+				}
+			}
+		})
+	}
+}
+
+// TestFlagValueChecks: flag values that parse but make no sense are refused
+// before anything is asked of the agent, naming the flag and the fix.
+func TestFlagValueChecks(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"negative job version", []string{"job", "inspect", "-version", "-1", "web"},
+			"Error inspecting job: -version -1 is negative: use a version number from 'drover job history web'"},
+		{"negative log lines", []string{"alloc", "logs", "-tail", "-n", "-5", "a1"},
+			"Error reading logs: -n -5 is negative"},
+		{"negative log bytes", []string{"alloc", "logs", "-tail", "-c", "-1", "a1"},
+			"Error reading logs: -c -1 is negative"},
+		{"unknown eval status", []string{"eval", "list", "-status", "bogus"},
+			`Error listing evaluations: -status "bogus" is not an evaluation status: use pending, blocked, complete, failed, canceled`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, "http://127.0.0.1:1", "", tt.args...)
+			wantCode(t, r, 1)
+			wantContains(t, "stderr", r.stderr, tt.want)
+		})
 	}
 }

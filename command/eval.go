@@ -3,6 +3,8 @@ package command
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/droverhq/drover/api"
 	"github.com/spf13/cobra"
@@ -100,6 +102,9 @@ func (m *Meta) evalListCommand() *cobra.Command {
 		Short: "List evaluations",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !validEvalStatus(status) {
+				return m.failf("Error listing evaluations: -status %q is not an evaluation status: use %s", status, strings.Join(evalStatuses, ", "))
+			}
 			c, err := m.client()
 			if err != nil {
 				return m.fail("creating API client", err)
@@ -126,6 +131,15 @@ func (m *Meta) evalListCommand() *cobra.Command {
 	f.StringVar(&jobID, "job", "", "only evaluations of this job")
 	f.StringVar(&status, "status", "", "only evaluations with this status")
 	return cmd
+}
+
+// evalStatuses are the values -status takes.
+var evalStatuses = []string{api.EvalStatusPending, api.EvalStatusBlocked, api.EvalStatusComplete,
+	api.EvalStatusFailed, api.EvalStatusCanceled}
+
+// validEvalStatus reports whether s is empty (no filter) or a status.
+func validEvalStatus(s string) bool {
+	return s == "" || slices.Contains(evalStatuses, s)
 }
 
 // filterEvals keeps the evaluations of jobID with status; empty matches all.

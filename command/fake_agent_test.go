@@ -59,7 +59,7 @@ func (f *fakeAgent) routes(mux *http.ServeMux) {
 		var out []*api.JobListStub
 		for _, j := range f.jobs {
 			if strings.HasPrefix(j.ID, r.URL.Query().Get("prefix")) {
-				out = append(out, &api.JobListStub{ID: j.ID, Name: j.Name, Type: j.Type, Priority: j.Priority,
+				out = append(out, &api.JobListStub{ID: j.ID, Name: j.Name, Namespace: j.Namespace, Type: j.Type, Priority: j.Priority,
 					Status: j.Status, Stop: j.Stop, SubmitTime: j.SubmitTime})
 			}
 		}

@@ -26,6 +26,8 @@ func (m *Meta) jobCommand() *cobra.Command {
 		m.jobHistoryCommand(),
 		m.jobPlanCommand(),
 		m.jobScaleCommand(),
+		m.jobDispatchCommand(),
+		m.jobPeriodicCommand(),
 	)
 	return cmd
 }
@@ -154,6 +156,9 @@ func (m *Meta) jobInspectCommand() *cobra.Command {
 		Short: "Print a job's specification as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("version") && version < 0 {
+				return m.failf("Error inspecting job: -version %d is negative: use a version number from 'drover job history %s'", version, args[0])
+			}
 			c, id, err := m.clientAndJob(args[0], "inspecting job")
 			if err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/droverhq/drover/api"
@@ -34,7 +35,9 @@ with "job run -check-index".
 
 Exit codes: 0 no allocations created or destroyed, 1 allocations created or
 destroyed, 255 error.`,
-		Args: cobra.ExactArgs(1),
+		// Exit 1 means "changes" here, so usage errors exit 255 as well.
+		Annotations: map[string]string{usageExitCodeKey: strconv.Itoa(exitPlanError)},
+		Args:        cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			job, err := m.loadJob(args[0], &ff)
 			if err != nil {

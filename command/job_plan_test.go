@@ -121,6 +121,18 @@ func TestJobPlanBadFileExits255(t *testing.T) {
 	wantContains(t, "stderr", r.stderr, "Error parsing job file")
 }
 
+// TestJobPlanUsageErrorExits255: exit 1 means "allocations would change"
+// for job plan, so a usage mistake must not exit 1.
+func TestJobPlanUsageErrorExits255(t *testing.T) {
+	for _, args := range [][]string{{"job", "plan"}, {"job", "plan", "-nosuch", "x.hcl"}, {"job", "plan", "a.hcl", "b.hcl"}} {
+		r := runCLI(t, "http://127.0.0.1:1", "", args...)
+		wantCode(t, r, 255)
+		wantContains(t, "stderr", r.stderr, "Usage: drover job plan <file>")
+	}
+	r := runCLI(t, "", "", "job", "run")
+	wantCode(t, r, 1) // other commands keep exit 1
+}
+
 func TestJobScale(t *testing.T) {
 	var got api.ScalingRequest
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -50,15 +50,32 @@ func (m *Meta) listJobs(asJSON bool) error {
 }
 
 func (m *Meta) writeJobList(w io.Writer, jobs []*api.JobListStub) {
+	// Jobs of several namespaces (-namespace '*') may share IDs: show the
+	// namespace then, as Nomad does.
+	multiNS := false
+	for _, j := range jobs {
+		if j.Namespace != jobs[0].Namespace {
+			multiNS = true
+			break
+		}
+	}
 	rows := make([][]string, 0, len(jobs))
 	for _, j := range jobs {
 		status := j.Status
 		if j.Stop {
 			status = "dead (stopped)"
 		}
-		rows = append(rows, []string{j.ID, j.Type, fmt.Sprint(j.Priority), status, formatUnixNano(j.SubmitTime)})
+		row := []string{j.ID, j.Type, fmt.Sprint(j.Priority), status, formatUnixNano(j.SubmitTime)}
+		if multiNS {
+			row = append([]string{j.ID, j.Namespace}, row[1:]...)
+		}
+		rows = append(rows, row)
 	}
-	writeTable(w, []string{"ID", "Type", "Priority", "Status", "Submit Date"}, rows)
+	header := []string{"ID", "Type", "Priority", "Status", "Submit Date"}
+	if multiNS {
+		header = []string{"ID", "Namespace", "Type", "Priority", "Status", "Submit Date"}
+	}
+	writeTable(w, header, rows)
 }
 
 // jobStatusView is everything `job status JOB` shows; -json prints it.
@@ -67,6 +84,7 @@ type jobStatusView struct {
 	Summary     *api.JobSummary
 	Evaluations []*api.Evaluation
 	Allocations []*api.AllocationListStub
+	Children    []*api.JobListStub `json:",omitempty"` // of a periodic or parameterized job
 }
 
 // jobStatus prints one job's details, summary, placement failures and
@@ -103,12 +121,16 @@ func fetchJobStatus(c *api.Client, id string) (*jobStatusView, error) {
 	if v.Allocations, _, err = c.Jobs().Allocations(id, false, nil); err != nil {
 		return nil, err
 	}
+	if v.Children, err = fetchChildren(c, v.Job); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
 func (m *Meta) printJobStatus(v *jobStatusView, verbose bool) {
-	writeKV(m.Stdout, jobDetails(v.Job))
+	writeKV(m.Stdout, append(jobDetails(v.Job), launchDetails(v.Job, m.now())...))
 	m.printJobSummary(v.Summary)
+	m.printChildren(v.Job, v.Children)
 	m.printPlacementFailure(v.Evaluations, verbose)
 	m.outf("\nAllocations\n")
 	if len(v.Allocations) == 0 {

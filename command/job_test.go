@@ -162,7 +162,7 @@ func TestJobRunErrors(t *testing.T) {
 			[]string{"Error parsing job file:", "nope.hcl"}},
 		{"syntax error", []string{"job", "run", writeFile(t, "bad.hcl", "job \"x\" {\n  group {\n")},
 			[]string{"Error parsing job file:", "bad.hcl:"}},
-		{"no file", []string{"job", "run"}, []string{"accepts 1 arg"}},
+		{"no file", []string{"job", "run"}, []string{"takes 1 argument, got 0", "Usage: drover job run <file>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,6 +236,21 @@ func TestJobStatusList(t *testing.T) {
 	var stubs []*api.JobListStub
 	if err := json.Unmarshal([]byte(r.stdout), &stubs); err != nil || len(stubs) != 2 {
 		t.Errorf("json: got %v %q", err, r.stdout)
+	}
+
+	// Jobs of several namespaces (-namespace '*') may share an ID: the
+	// table names the namespace then.
+	f.jobs = []*api.Job{
+		{ID: "web", Namespace: "default", Type: "service", Priority: 50, Status: "running"},
+		{ID: "web", Namespace: "prod", Type: "service", Priority: 50, Status: "running"},
+	}
+	r = runCLI(t, addr, "", "-namespace", "*", "job", "status")
+	wantCode(t, r, 0)
+	want = "ID   Namespace  Type     Priority  Status   Submit Date\n" +
+		"web  default    service  50        running  <none>\n" +
+		"web  prod       service  50        running  <none>\n"
+	if r.stdout != want {
+		t.Errorf("several namespaces:\ngot:\n%s\nwant:\n%s", r.stdout, want)
 	}
 }
 

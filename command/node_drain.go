@@ -17,6 +17,7 @@ type drainFlags struct {
 	ignoreSystem, keepIneligible, detach bool
 	yes, monitorOnly, verbose            bool
 	deadline                             time.Duration
+	deadlineSet                          bool // -deadline was given
 }
 
 func (m *Meta) nodeDrainCommand() *cobra.Command {
@@ -32,6 +33,7 @@ stays ineligible (see "node eligibility"). Without -detach the command follows
 the drain until it completes.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.deadlineSet = cmd.Flags().Changed("deadline")
 			return m.nodeDrain(args[0], &f)
 		},
 	}
@@ -57,6 +59,11 @@ func (f *drainFlags) drainSpec() (*api.DrainSpec, error) {
 		return nil, fmt.Errorf("-force and -no-deadline cannot be used together")
 	case f.deadline < 0:
 		return nil, fmt.Errorf("-deadline must be positive (use -force to stop everything now)")
+	case f.deadlineSet && f.deadline == 0:
+		// 0 is the API's "no deadline": say so rather than guess.
+		return nil, fmt.Errorf("-deadline 0 is ambiguous: use -force to stop everything now, or -no-deadline to wait however long it takes")
+	case f.deadlineSet && (f.force || f.noDeadline):
+		return nil, fmt.Errorf("-deadline cannot be used with -force or -no-deadline: keep one of them")
 	}
 	spec := &api.DrainSpec{Deadline: f.deadline, IgnoreSystemJobs: f.ignoreSystem}
 	switch {

@@ -111,6 +111,10 @@ func TestNodeDrainRequests(t *testing.T) {
 		{name: "no mode", args: []string{"-yes"}, wantCode: 1},
 		{name: "two modes", args: []string{"-enable", "-disable", "-yes"}, wantCode: 1},
 		{name: "force and no deadline", args: []string{"-enable", "-yes", "-force", "-no-deadline"}, wantCode: 1},
+		// -deadline 0 would silently mean "no deadline" to the API.
+		{name: "zero deadline", args: []string{"-enable", "-yes", "-detach", "-deadline", "0s"}, wantCode: 1},
+		{name: "deadline and no deadline", args: []string{"-enable", "-yes", "-detach", "-deadline", "5m", "-no-deadline"}, wantCode: 1},
+		{name: "deadline and force", args: []string{"-enable", "-yes", "-detach", "-deadline", "5m", "-force"}, wantCode: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -112,8 +112,12 @@ func (p *parser) integer(attrs hcl.Attributes, name string, dst *int, lo, hi int
 	f := v.AsBigFloat()
 	i, acc := f.Int64()
 	if !f.IsInt() || acc != big.Exact || i < lo || i > hi {
+		got := f.Text('g', -1)
+		if f.IsInt() {
+			got = f.Text('f', 0) // 99999999999, not 9.9999999999e+10
+		}
 		p.add(errorf(a.Expr.Range().Ptr(), "Invalid number",
-			fmt.Sprintf("The value of %q must be a whole number from %d to %d, got %s.", name, lo, hi, f.Text('g', -1))))
+			fmt.Sprintf("The value of %q must be a whole number from %d to %d, got %s.", name, lo, hi, got)))
 		return false
 	}
 	*dst = int(i)
@@ -132,7 +136,12 @@ func (p *parser) duration(attrs hcl.Attributes, name string, dst *time.Duration)
 		return false
 	}
 	d, err := time.ParseDuration(v.AsString())
-	if err != nil || d < 0 {
+	if err == nil && d < 0 {
+		p.add(errorf(a.Expr.Range().Ptr(), "Invalid duration",
+			fmt.Sprintf("The value of %q, %q, is negative; use a duration of 0 or more, such as \"30s\".", name, v.AsString())))
+		return false
+	}
+	if err != nil {
 		p.add(errorf(a.Expr.Range().Ptr(), "Invalid duration",
 			fmt.Sprintf("The value of %q, %q, is not a duration; use a number with a unit, such as \"30s\", \"5m\" or \"1h\".", name, v.AsString())))
 		return false

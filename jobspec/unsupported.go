@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // nomadOnlyBlocks are Nomad job-spec blocks that drover does not support.
@@ -68,6 +69,32 @@ func hintUnknownVariables(diags hcl.Diagnostics) hcl.Diagnostics {
 		if d.Summary == "Unknown variable" && !strings.Contains(d.Detail, "$${") {
 			d.Detail += " Variables are var.<name> and local.<name>; to leave ${...} for the task to see, write $${...}."
 		}
+		undeclaredReference(d)
 	}
 	return diags
+}
+
+// undeclaredReference rewords HCL's "This object does not have an
+// attribute named ..." for var.x and local.x, which means the variable or
+// local was never declared.
+func undeclaredReference(d *hcl.Diagnostic) {
+	if d.Summary != "Unsupported attribute" {
+		return
+	}
+	st, ok := d.Expression.(*hclsyntax.ScopeTraversalExpr)
+	if !ok || len(st.Traversal) < 2 {
+		return
+	}
+	attr, ok := st.Traversal[1].(hcl.TraverseAttr)
+	if !ok {
+		return
+	}
+	switch st.Traversal.RootName() {
+	case "var":
+		d.Summary = "Undeclared variable"
+		d.Detail = fmt.Sprintf("There is no variable named %q; declare it with a variable %q { ... } block.", attr.Name, attr.Name)
+	case "local":
+		d.Summary = "Undeclared local value"
+		d.Detail = fmt.Sprintf("There is no local value named %q; define it in a locals { ... } block.", attr.Name)
+	}
 }

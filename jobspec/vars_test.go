@@ -96,7 +96,7 @@ job "j" {}`, "test.hcl:2,10-15: Invalid type specification; The keyword \"strin\
 			`test.hcl:1,1-13: Unset variable; Variable "x" has no default and no value; set it with -var "x=...", a -var-file, or the NOMAD_VAR_x environment variable.`},
 		{"undeclared reference", `job "j" {
   region = var.nope
-}`, `test.hcl:2,15-20: Unsupported attribute; This object does not have an attribute named "nope".`},
+}`, `test.hcl:2,15-20: Undeclared variable; There is no variable named "nope"; declare it with a variable "nope" { ... } block.`},
 		{"duplicate variable", `variable "x" { default = 1 }
 variable "x" { default = 2 }
 job "j" {}`, `test.hcl:2,1-13: Duplicate variable "x"; A variable named "x" was already defined at test.hcl:1,1-13; names must be unique.`},
@@ -112,6 +112,10 @@ job "j" {}`, `test.hcl:2,10-11: Duplicate local value; local.a was already defin
 		{"unknown function", `job "j" {
   region = nosuch("x")
 }`, `test.hcl:2,12-18: Call to unknown function; There is no function named "nosuch".`},
+		{"undeclared local", `locals { a = 1 }
+job "j" {
+  region = "${local.b}"
+}`, `test.hcl:3,20-22: Undeclared local value; There is no local value named "b"; define it in a locals { ... } block.`},
 		{"unknown root", `job "j" {
   region = foo.bar
 }`, `test.hcl:2,12-15: Unknown variable; There is no variable named "foo". Variables are var.<name> and local.<name>; to leave ${...} for the task to see, write $${...}.`},

@@ -101,6 +101,7 @@ func (j *Job) Copy() *Job {
 	c.Reschedule = copyPlain(j.Reschedule)
 	c.Migrate = copyPlain(j.Migrate)
 	c.Meta = maps.Clone(j.Meta)
+	c.Payload = slices.Clone(j.Payload)
 	return &c
 }
 

@@ -51,6 +51,10 @@ type Job struct {
 	Reschedule       *ReschedulePolicy
 	Migrate          *MigrateStrategy
 	Meta             map[string]string
+	// Payload is a dispatched child's input (job dispatch), and
+	// DispatchIdempotencyToken the token it was dispatched with.
+	Payload                  []byte `json:",omitempty"`
+	DispatchIdempotencyToken string `json:",omitempty"`
 
 	// Stop marks a job the user stopped; its allocations are stopped but the
 	// job and its history are kept until purged.

@@ -138,6 +138,10 @@ func (j *Job) validateHeader(c *checker) {
 	}
 	if j.Namespace == "" {
 		c.addf("", "namespace must not be empty")
+	} else if !namespacePattern.MatchString(j.Namespace) {
+		// "*" above all: it selects every namespace in a listing, and a job
+		// stored under it could not be told apart from that.
+		c.addf("", "namespace %q is not a valid name: use 1 to 128 letters, digits and dashes, e.g. \"default\" (\"*\" only selects every namespace when listing)", j.Namespace)
 	}
 	if !oneOf(j.Type, JobTypeService, JobTypeBatch, JobTypeSystem, JobTypeSysBatch) {
 		c.addf("", "type %q is unknown; allowed: service, batch, system, sysbatch", j.Type)
@@ -195,9 +199,15 @@ func (j *Job) validatePeriodic(c *checker) {
 			c.addf("", "periodic cron %q %s", s, msg)
 		}
 	}
+	if _, err := p.Location(); err != nil {
+		c.addf("", "periodic.time_zone %q is not a known time zone (use an IANA name such as \"Europe/Berlin\")", p.TimeZone)
+	}
 }
 
 var cronDescriptors = []string{"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+
+// namespacePattern is what a namespace name may be, as in Nomad.
+var namespacePattern = regexp.MustCompile(`^[a-zA-Z0-9-]{1,128}$`)
 
 var cronFieldPattern = regexp.MustCompile(`^[0-9A-Za-z*?/,#-]+$`)
 
@@ -217,6 +227,9 @@ func checkCron(s string) string {
 		if !cronFieldPattern.MatchString(f) {
 			return fmt.Sprintf("has an invalid field %q", f)
 		}
+	}
+	if _, err := ParseCron(s); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -513,7 +526,11 @@ func (t *Task) validate(c *checker, tg *TaskGroup, path string, labels map[strin
 	if t.KillSignal != "" && !knownSignal(t.KillSignal) {
 		c.addf(path, "kill_signal %q is unknown; use a signal name such as SIGTERM, SIGINT or SIGQUIT", t.KillSignal)
 	}
-	validateRestart(c, path, t.RestartPolicy)
+	// A task inherits its group's restart policy (Canonicalize copies it):
+	// report a problem in it once, at the group, not again for each task.
+	if t.RestartPolicy == nil || tg.RestartPolicy == nil || *t.RestartPolicy != *tg.RestartPolicy {
+		validateRestart(c, path, t.RestartPolicy)
+	}
 	validateLogs(c, path, t.LogConfig)
 	validateLifecycle(c, path, t.Lifecycle)
 	validateConstraints(c, path, t.Constraints, true)

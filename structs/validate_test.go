@@ -118,6 +118,10 @@ func TestValidateJobHeader(t *testing.T) {
 		{"id too long", func(j *Job) { j.ID = strings.Repeat("a", 129) }, "id must be at most 128 characters (got 129)"},
 		{"empty name", func(j *Job) { j.Name = "" }, "name must not be empty"},
 		{"empty namespace", func(j *Job) { j.Namespace = "" }, "namespace must not be empty"},
+		{"wildcard namespace", func(j *Job) { j.Namespace = "*" },
+			`namespace "*" is not a valid name: use 1 to 128 letters, digits and dashes, e.g. "default" ("*" only selects every namespace when listing)`},
+		{"namespace with space", func(j *Job) { j.Namespace = "my ns" },
+			`namespace "my ns" is not a valid name: use 1 to 128 letters, digits and dashes, e.g. "default" ("*" only selects every namespace when listing)`},
 		{"unknown type", func(j *Job) { j.Type = "cron" }, `type "cron" is unknown; allowed: service, batch, system, sysbatch`},
 		{"priority low", func(j *Job) { j.Priority = 0 }, "priority must be between 1 and 100 (got 0)"},
 		{"priority high", func(j *Job) { j.Priority = 101 }, "priority must be between 1 and 100 (got 101)"},
@@ -262,6 +266,24 @@ func TestValidateRestart(t *testing.T) {
 			`group "web": restart: 10 attempts with a delay of 1m0s do not fit in an interval of 5m0s; raise the interval or lower attempts or delay`},
 		{"task level", func(j *Job) { task0(j).RestartPolicy.Mode = "" }, `group "web" task "api": restart.mode "" is unknown; allowed: delay, fail`},
 	})
+}
+
+// TestValidateInheritedRestartReportedOnce: a task's restart policy copied
+// from its group is not reported a second time for the task.
+func TestValidateInheritedRestartReportedOnce(t *testing.T) {
+	j := fixtureJob()
+	group0(j).RestartPolicy.Mode = "sometimes"
+	p := *group0(j).RestartPolicy
+	task0(j).RestartPolicy = &p
+	var n int
+	for _, problem := range problemsOf(t, j.Validate()) {
+		if strings.Contains(problem, "restart.mode") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("got %d restart.mode problems, want 1 (at the group only)", n)
+	}
 }
 
 func TestValidateReschedule(t *testing.T) {
