@@ -4,6 +4,7 @@ import (
 	"math"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/droverhq/drover/structs"
 )
@@ -36,6 +37,13 @@ func (c *evalContext) scopeOf() *jobScope {
 		return c.scope
 	}
 	sc := &jobScope{availableDC: map[string]int{}}
+	// Every datacenter the job names literally is listed, even with no ready
+	// node, so a failure report can say "no nodes are available in dc9".
+	for _, dc := range c.job.Datacenters {
+		if !strings.ContainsAny(dc, "*?[") {
+			sc.availableDC[dc] = 0
+		}
+	}
 	dcOK := map[string]bool{} // glob matches cached per datacenter name
 	for _, n := range c.s.state.Nodes() {
 		if !poolMatches(c.job.NodePool, n) {

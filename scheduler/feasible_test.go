@@ -332,3 +332,27 @@ func TestAntiAffinitySpreadsSmallGroups(t *testing.T) {
 		t.Fatalf("3 instances placed on %v, want 3 different nodes (job anti-affinity)", on)
 	}
 }
+
+// A datacenter the job names but no ready node is in is reported with 0,
+// so the CLI can say "No nodes are available in datacenter".
+func TestEmptyDatacenterReported(t *testing.T) {
+	h, _ := newTestHarness(t, 2)
+	ev, on := placeOne(t, h, 1, func(j *structs.Job) { j.Datacenters = []string{"dc9", "dc*"} })
+	if len(on) != 1 {
+		t.Fatalf("placed on %v, want one node (dc* matches dc1)", on)
+	}
+	ev, on = placeOne(t, h, 1, func(j *structs.Job) { j.ID = "only-dc9"; j.Datacenters = []string{"dc9"} })
+	if len(on) != 0 {
+		t.Fatalf("placed on %v, want nowhere", on)
+	}
+	m := ev.FailedTGAllocs["web"]
+	if m == nil {
+		t.Fatalf("no failure report: %+v", ev)
+	}
+	if n, ok := m.NodesAvailable["dc9"]; !ok || n != 0 {
+		t.Fatalf("NodesAvailable = %v, want dc9: 0", m.NodesAvailable)
+	}
+	if _, ok := m.NodesAvailable["dc*"]; ok {
+		t.Fatalf("NodesAvailable = %v, want no entry for a glob", m.NodesAvailable)
+	}
+}
