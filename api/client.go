@@ -126,8 +126,24 @@ func (c *Client) transportError(err error) error {
 		return fmt.Errorf("%w (check the host name in the agent address %s, set with -address or %s)", err, c.cfg.Address, EnvAddress)
 	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return fmt.Errorf("%w (the agent does not use TLS: use an http:// address)", err)
+	case c.refusedForNoClientCert(err):
+		return fmt.Errorf("%w (the agent requires a client certificate: pass -client-cert and -client-key, or set %s and %s)",
+			err, EnvClientCert, EnvClientKey)
 	}
 	return err
+}
+
+// refusedForNoClientCert reports whether an HTTPS request without a client
+// certificate was cut off. With TLS 1.3 the server checks the certificate
+// after the client's handshake has finished, so the refusal shows up as an
+// alert ("certificate required") or, when the request was already being
+// written, as a broken pipe or a reset.
+func (c *Client) refusedForNoClientCert(err error) bool {
+	if !strings.HasPrefix(c.cfg.Address, "https://") || (c.cfg.TLSConfig != nil && c.cfg.TLSConfig.ClientCert != "") {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "certificate required") || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // Address returns the agent address the client uses.

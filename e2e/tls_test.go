@@ -211,8 +211,8 @@ client {
 	}
 	noCert := []string{"DROVER_ADDR=" + server.addr, "DROVER_CACERT=" + c.path("drover-agent-ca.pem")}
 	_, stderr, code = c.drover(noCert, "node", "status")
-	if code == 0 || !strings.Contains(stderr, "certificate required") {
-		t.Fatalf("CLI without a client certificate: exit %d, stderr %q; want refused with \"certificate required\"", code, stderr)
+	if code == 0 || !strings.Contains(stderr, "the agent requires a client certificate") {
+		t.Fatalf("CLI without a client certificate: exit %d, stderr %q; want refused, saying a client certificate is required", code, stderr)
 	}
 	t.Logf("HTTPS without a client certificate refused: %s", strings.TrimSpace(stderr))
 	conn, err := tls.Dial("tcp", server.rpcAddr, &tls.Config{RootCAs: pool, ServerName: "server.global.drover", NextProtos: []string{"h2"}})

@@ -51,6 +51,8 @@ const (
 	methodAllocStop          = "/" + ClusterServiceName + "/Alloc.Stop"
 	methodRaftStats          = "/" + ClusterServiceName + "/Status.RaftStats"
 	methodAutopilotHealth    = "/" + ClusterServiceName + "/Operator.AutopilotHealth"
+	methodJobDispatch        = "/" + ClusterServiceName + "/Job.Dispatch"
+	methodPeriodicForce      = "/" + ClusterServiceName + "/Periodic.Force"
 )
 
 // mdHops counts how often a request was forwarded.
@@ -78,6 +80,8 @@ func (s *Server) registerClusterService(g *grpc.Server) {
 		"Operator.AutopilotHealth":    handle(s.autopilotHealthRPC),
 		"Node.UpdateDrain":            handle(s.NodeUpdateDrain),
 		"Node.UpdateEligibility":      handle(s.NodeUpdateEligibility),
+		"Job.Dispatch":                handle(s.JobDispatch),
+		"Periodic.Force":              handle(s.PeriodicForce),
 	})
 	desc.ServiceName = ClusterServiceName
 	g.RegisterService(desc, nil)

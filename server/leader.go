@@ -94,6 +94,7 @@ func (s *Server) runLeader(ctx context.Context, done *sync.WaitGroup) {
 	s.leaderGo(done, func() { s.autopilotLoop(ctx) })
 	s.leaderGo(done, func() { s.runGC(ctx) })
 	s.leaderGo(done, func() { s.drainLoop(ctx) })
+	s.leaderGo(done, func() { s.runPeriodic(ctx) })
 }
 
 // revokeLeadership stops the leader loops and empties the queues.

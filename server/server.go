@@ -47,6 +47,8 @@ type Server struct {
 	cancelEvals chan *structs.Evaluation
 	// sessions are the clients' reverse sessions (session.go).
 	sessions sessionRegistry
+	// periodic is the leader's periodic launcher (periodic.go).
+	periodic periodicDispatcher
 
 	// Cluster membership (serf.go, membership.go, forward.go, autopilot.go).
 	serf             *serf.Serf      // nil when SerfAddr is empty
