@@ -137,6 +137,13 @@ func TestNodeEligibility(t *testing.T) {
 		n, _ := s.State().NodeByID(nil, node.ID)
 		return n.SchedulingEligibility
 	}
+	// A batch alloc that never finishes (no client runs it) keeps the drain
+	// below from completing at once, so "enable while draining" really
+	// happens while the node drains.
+	batch := mockJob(1, 256)
+	batch.Type = structs.JobTypeBatch
+	registerJob(t, s, batch)
+	waitAllocs(t, s, node.ID, 1)
 
 	tests := []struct {
 		name    string
