@@ -265,16 +265,7 @@ func (d *Driver) WaitTask(ctx context.Context, id string) (<-chan *drivers.ExitR
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan *drivers.ExitResult, 1)
-	go func() {
-		defer close(ch)
-		select {
-		case <-t.done:
-			ch <- t.exitResult()
-		case <-ctx.Done():
-		}
-	}()
-	return ch, nil
+	return drivers.WaitResult(ctx, t.done, t.exitResult), nil
 }
 
 // StopTask implements drivers.Driver.
@@ -287,20 +278,9 @@ func (d *Driver) StopTask(id string, timeout time.Duration, signal string) error
 	if err != nil {
 		return fmt.Errorf("exec: stop task %q: %w: %w", id, err, structs.ErrInvalid)
 	}
-	if err := t.signal(sig); err != nil {
+	if err := drivers.StopWithKill(t.done, timeout, sig, t.signal); err != nil {
 		return fmt.Errorf("exec: stop task %q: %w", id, err)
 	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-t.done:
-		return nil
-	case <-timer.C:
-	}
-	if err := t.signal(syscall.SIGKILL); err != nil {
-		return fmt.Errorf("exec: kill task %q: %w", id, err)
-	}
-	<-t.done
 	return nil
 }
 

@@ -152,16 +152,7 @@ func (d *Driver) WaitTask(ctx context.Context, id string) (<-chan *drivers.ExitR
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan *drivers.ExitResult, 1)
-	go func() {
-		defer close(ch)
-		select {
-		case <-t.done:
-			ch <- t.exitResult()
-		case <-ctx.Done():
-		}
-	}()
-	return ch, nil
+	return drivers.WaitResult(ctx, t.done, t.exitResult), nil
 }
 
 // StopTask implements drivers.Driver.
@@ -174,17 +165,7 @@ func (d *Driver) StopTask(id string, timeout time.Duration, signal string) error
 	if err != nil {
 		return err
 	}
-	t.signal(sig)
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-t.done:
-		return nil
-	case <-timer.C:
-	}
-	t.signal(syscall.SIGKILL)
-	<-t.done
-	return nil
+	return drivers.StopWithKill(t.done, timeout, sig, func(s syscall.Signal) error { t.signal(s); return nil })
 }
 
 // DestroyTask implements drivers.Driver.

@@ -275,16 +275,7 @@ func (d *Driver) WaitTask(ctx context.Context, id string) (<-chan *drivers.ExitR
 	if err != nil {
 		return nil, err
 	}
-	ch := make(chan *drivers.ExitResult, 1)
-	go func() {
-		defer close(ch)
-		select {
-		case <-t.done:
-			ch <- t.exitResult()
-		case <-ctx.Done():
-		}
-	}()
-	return ch, nil
+	return drivers.WaitResult(ctx, t.done, t.exitResult), nil
 }
 
 // StopTask implements drivers.Driver.
@@ -300,21 +291,7 @@ func (d *Driver) StopTask(id string, timeout time.Duration, signal string) error
 	if t.exited() {
 		return nil
 	}
-	if err := t.signalGroup(sig); err != nil {
-		return err
-	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-t.done:
-		return nil
-	case <-timer.C:
-	}
-	if err := t.signalGroup(syscall.SIGKILL); err != nil {
-		return err
-	}
-	<-t.done
-	return nil
+	return drivers.StopWithKill(t.done, timeout, sig, t.signalGroup)
 }
 
 // DestroyTask implements drivers.Driver.
